@@ -1,0 +1,208 @@
+"""Registry commands: init, db upgrade, template, import, export, demo-data, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from junheng.domain import fields as F
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="数据库地址（默认 JUNHENG_DB 或 ./junheng.db）/ database URL or SQLite file path"),
+]
+MAX_SHOWN = 200
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    from junheng.store.engine import make_engine
+
+    return make_engine(db)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, transient=True)
+
+
+def _print_issues(issues, report: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from junheng.io.errors import write_error_report
+
+    table = Table(title=f"发现 {len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported",
+                  show_lines=False)
+    for col in ("代码", "工作表", "行", "列", "应为", "实为", "说明"):
+        table.add_column(col, overflow="fold")
+    for i in issues[:MAX_SHOWN]:
+        table.add_row(i.code, i.sheet, "" if i.row is None else str(i.row), i.column, i.expected, i.found,
+                      i.message or i.title)
+    err_console.print(table)
+    if len(issues) > MAX_SHOWN:
+        err_console.print(f"（仅显示前 {MAX_SHOWN} 条，完整清单见错误报告 / first {MAX_SHOWN} shown）")
+    if report is not None:
+        write_error_report(issues, report)
+        err_console.print(f"错误报告已写入 / error report written: [bold]{report}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    db_app = typer.Typer(help="数据库管理 / database management", no_args_is_help=True)
+    app.add_typer(db_app, name="db")
+
+    @db_app.command("upgrade")
+    def db_upgrade(db: DbOption = None) -> None:
+        """升级数据库结构到最新版本 / upgrade the database schema to the latest revision."""
+        from junheng.store.engine import default_url, upgrade
+
+        upgrade(db or default_url())
+        console.print("数据库已是最新结构 / database schema is up to date")
+
+    @app.command("init")
+    def init(db: DbOption = None) -> None:
+        """新建（或升级）数据库 / create (or upgrade) the database."""
+        from junheng.store.engine import default_url, normalise_url, upgrade
+
+        url = db or default_url()
+        upgrade(url)
+        console.print(f"数据库已就绪 / database ready: {normalise_url(url).split('@')[-1]}")
+
+    @app.command("template")
+    def template(
+        path: Annotated[Path, typer.Argument(help="输出文件 / output .xlsx")] = Path("均衡数据模板.xlsx"),
+        personal: Annotated[bool, typer.Option(help="包含儿童、教师个人信息表 / include personal-data sheets")] = True,
+    ) -> None:
+        """生成 Excel 数据模板（含说明和单元格校验）/ write the Excel data template."""
+        from junheng.io.template import write_workbook
+
+        write_workbook(path, personal=personal)
+        console.print(f"模板已写入 / template written: [bold]{path}[/]")
+
+    @app.command("import")
+    def import_(
+        files: Annotated[list[Path], typer.Argument(help="一个或多个 .xlsx / .csv 文件 / files to import")],
+        db: DbOption = None,
+        table: Annotated[str | None, typer.Option(
+            help="CSV 对应的表（如 child、儿童）/ table of a CSV file, if not named after it")] = None,
+        errors: Annotated[Path | None, typer.Option(
+            help="错误报告 .xlsx 路径 / where to write the Excel error report")] = None,
+        user: Annotated[str | None, typer.Option(help="导入人 / importing user")] = None,
+        check: Annotated[bool, typer.Option("--check", help="只检查不写入 / validate only")] = False,
+    ) -> None:
+        """导入数据：全部通过才写入，否则不写入任何数据 / import, all or nothing."""
+        from junheng.io.errors import ImportRejected
+        from junheng.io.importer import check_files, import_files
+
+        engine = _engine(db)
+        report = errors or Path(files[0]).with_name(Path(files[0]).stem + "_错误清单.xlsx")
+        if check:
+            _, issues, _ = check_files(files, engine=engine, table=table)
+            if issues:
+                _print_issues(issues, report)
+                raise typer.Exit(1)
+            console.print("检查通过 / no errors found")
+            return
+        with _progress() as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(key: str, done: int, total: int) -> None:
+                if key not in tasks:
+                    tasks[key] = bar.add_task(f"写入 {F.SHEETS_BY_KEY[key].zh}", total=total)
+                bar.update(tasks[key], completed=done)
+
+            try:
+                result = import_files(engine, files, user=user, table=table, progress=progress)
+            except ImportRejected as rej:
+                bar.stop()
+                _print_issues(rej.issues, report)
+                raise typer.Exit(1) from None
+        t = Table(title=f"导入完成 / imported (批次 {result.batch_id}, {result.seconds:.1f} s)")
+        t.add_column("表 / table")
+        t.add_column("行数 / rows", justify="right")
+        for key, n in result.counts.items():
+            t.add_row(F.SHEETS_BY_KEY[key].zh, str(n))
+        console.print(t)
+
+    @app.command("export")
+    def export(
+        path: Annotated[Path, typer.Argument(help="输出 .xlsx / output file")],
+        db: DbOption = None,
+        year: Annotated[list[int] | None, typer.Option(help="学年，可多次 / school year(s)")] = None,
+        county: Annotated[str | None, typer.Option(help="县级区划代码 / county code")] = None,
+        personal: Annotated[bool, typer.Option(help="导出儿童、教师个人信息 / include personal data")] = False,
+    ) -> None:
+        """按模板格式导出数据 / export the registry in the template layout."""
+        from junheng.io.export import export_workbook
+
+        export_workbook(_engine(db), path, years=year, county=county, personal=personal)
+        console.print(f"已导出 / exported: [bold]{path}[/]")
+
+    @app.command("demo-data")
+    def demo_data(
+        county: Annotated[str, typer.Option(help="县级代码：130431 鸡泽县 / 630106 湟中区")] = "130431",
+        seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 7,
+        db: DbOption = None,
+        xlsx: Annotated[Path | None, typer.Option(help="同时写出 Excel / also write the workbook")] = None,
+        children: Annotated[bool, typer.Option(help="生成儿童个人记录 / generate children")] = True,
+    ) -> None:
+        """生成演示县数据并导入数据库 / build the demo county and import it."""
+        from junheng.io.errors import ImportRejected
+        from junheng.io.importer import import_tables
+        from junheng.store.engine import default_url, upgrade
+        from junheng.synth import generate_county
+
+        url = db or default_url()
+        upgrade(url)
+        with err_console.status("生成演示县数据 / generating the demo county…"):
+            tables = generate_county(county, seed=seed, children=children)
+        if xlsx is not None:
+            from junheng.io.template import write_workbook
+
+            write_workbook(xlsx, tables)
+        with _progress() as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(key: str, done: int, total: int) -> None:
+                if key not in tasks:
+                    tasks[key] = bar.add_task(f"写入 {F.SHEETS_BY_KEY[key].zh}", total=total)
+                bar.update(tasks[key], completed=done)
+
+            try:
+                import_tables(_engine(url), tables, source=f"demo-{county}-seed{seed}", progress=progress)
+            except ImportRejected as rej:
+                bar.stop()
+                _print_issues(rej.issues, None)
+                raise typer.Exit(1) from None
+        _print_summary(url, county)
+
+    @app.command("summary")
+    def summary(db: DbOption = None,
+                county: Annotated[str | None, typer.Option(help="县级代码 / county code")] = None) -> None:
+        """数据概况：乡镇、各类学校、学生、教师 / registry summary."""
+        _print_summary(db, county)
+
+
+def _print_summary(db: str | None, county: str | None) -> None:
+    from junheng.domain.enums import SchoolType, Stage
+    from junheng.store.summary import registry_summary
+
+    s = registry_summary(_engine(db), county=county)
+    console.print(f"[bold]{s.county_name or '全部'}[/]  学年 {s.year or '—'}：乡镇 {s.townships} 个，村/社区 {s.villages} 个")
+    t = Table(title="学校 / schools")
+    t.add_column("办学类型")
+    t.add_column("学校数", justify="right")
+    for k, n in s.schools_by_type.items():
+        t.add_row(SchoolType(k).label, str(n))
+    console.print(t)
+    t2 = Table(title="学生与教师 / students and teachers")
+    for col in ("学段", "在校生", "班级", "专任教师"):
+        t2.add_column(col, justify="right")
+    for stage, (students, classes, teachers) in s.by_stage.items():
+        t2.add_row(Stage(stage).label, f"{students:,}", f"{classes:,}", f"{teachers:,}")
+    console.print(t2)
+    console.print(f"儿童个人记录 {s.children:,} 条 / child records")
