@@ -207,3 +207,17 @@ def test_unknown_village_in_children_csv_rejected(engine: Engine, good_xlsx: Pat
 
 def test_template_sheet_catalogue() -> None:
     assert len({s.zh for s in F.SHEETS}) == len(F.SHEETS)
+
+
+def test_bulk_copy_path_gives_the_same_tables(engine: Engine, good_xlsx: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL switches to COPY for large tables; forced here on small data, it must store the same rows."""
+    import junheng.store.tables as store_tables
+
+    import_files(engine, [good_xlsx])
+    before = load_tables(engine)
+    monkeypatch.setattr(store_tables, "COPY_THRESHOLD", 1)
+    import_files(engine, [good_xlsx])
+    after = load_tables(engine)
+    for key, df in before.frames().items():
+        pd.testing.assert_frame_equal(df, after.frames()[key], check_dtype=False, obj=key)

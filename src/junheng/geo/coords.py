@@ -42,7 +42,7 @@ def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dlon, dlat
 
 
-def wgs84_to_gcj02(lon, lat):  # type: ignore[no-untyped-def]
+def wgs84_to_gcj02(lon, lat):
     """Forward transform; accepts scalars or arrays and returns the same shape."""
     lo = np.asarray(lon, dtype=float)
     la = np.asarray(lat, dtype=float)
@@ -55,7 +55,7 @@ def wgs84_to_gcj02(lon, lat):  # type: ignore[no-untyped-def]
     return rlon, rlat
 
 
-def gcj02_to_wgs84(lon, lat, *, tol: float = 1e-10, max_iter: int = 30):  # type: ignore[no-untyped-def]
+def gcj02_to_wgs84(lon, lat, *, tol: float = 1e-10, max_iter: int = 30):
     """Inverse transform by fixed-point iteration (residual < ``tol`` degrees)."""
     glon = np.asarray(lon, dtype=float)
     glat = np.asarray(lat, dtype=float)

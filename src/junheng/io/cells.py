@@ -105,7 +105,7 @@ def _number(f: Field, raw: pd.Series, blank: pd.Series) -> Converted:
 
 def _code(f: Field, raw: pd.Series, blank: pd.Series) -> Converted:
     text = _text(raw)
-    ok = text.str.fullmatch(r"\d{%d}" % (f.digits or 1)).fillna(False).astype(bool)
+    ok = text.str.fullmatch(rf"\d{{{f.digits or 1}}}").fillna(False).astype(bool)
     bad = ~ok & ~blank
     code = pd.Series(np.where(bad, "E105", ""), index=raw.index, dtype=object)
     values = text.astype(object).where(ok, None)

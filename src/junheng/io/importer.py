@@ -66,9 +66,10 @@ def check_files(paths: Sequence[str | Path], *, engine: Engine | None = None,
         digests.append(pf.sha256)
         issues.extend(pf.issues)
         for key, sheet in pf.sheets.items():
-            if key in sheets:
-                issues.append(ValidationIssue("E402", sheet.file, sheet.sheet, None, "", "每张表只出现在一个文件中",
-                                              f"已在 {sheets[key].file} 中出现"))
+            if key in sheets and not sheets[key].frame.empty:
+                if not sheet.frame.empty:
+                    issues.append(ValidationIssue("E406", sheet.file, sheet.sheet, None, "",
+                                                  "每张表的数据只出现在一个文件中", f"已在 {sheets[key].file} 中出现"))
                 continue
             sheets[key] = sheet
     known = known_keys(engine)

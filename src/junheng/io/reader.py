@@ -15,7 +15,7 @@ with file, sheet, row, column, expected and found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,19 +69,19 @@ class ParsedFile:
         return YearTables.from_frames(**{k: s.frame.drop(columns=[ROW]) for k, s in self.sheets.items()})
 
 
-def _match_columns(spec: F.SheetSpec, header: list[object], file: str, sheet: str,
+def _match_columns(spec: F.SheetSpec, header: Sequence[object], file: str, sheet: str,
                    issues: list[ValidationIssue]) -> dict[int, F.Field]:
     by_name: dict[str, F.Field] = {}
-    for f in spec.fields:
-        by_name[f.zh] = f
-        by_name[_norm_header(f.header)] = f
-        by_name[f.key] = f
+    for fld in spec.fields:
+        by_name[fld.zh] = fld
+        by_name[_norm_header(fld.header)] = fld
+        by_name[fld.key] = fld
     mapping: dict[int, F.Field] = {}
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
         if h is None or str(h).strip() == "":
             continue
-        f = by_name.get(_norm_header(h)) or by_name.get(str(h).strip())
+        f: F.Field | None = by_name.get(_norm_header(h)) or by_name.get(str(h).strip())
         letter = column_letter(i)
         if f is None:
             issues.append(ValidationIssue("E404", file, sheet, 1, f"{h} ({letter})",
@@ -99,7 +99,7 @@ def _match_columns(spec: F.SheetSpec, header: list[object], file: str, sheet: st
     return mapping
 
 
-def _frame_from_rows(rows: list[tuple], first_row: int) -> pd.DataFrame:  # type: ignore[type-arg]
+def _frame_from_rows(rows: list[tuple], first_row: int) -> pd.DataFrame:
     if rows:
         width = max(len(r) for r in rows)
         raw = pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows], dtype=object)
@@ -182,7 +182,7 @@ def read_xlsx(path: Path, issues: list[ValidationIssue]) -> dict[str, ParsedShee
     return sheets
 
 
-def _is_key_row(row: tuple, mapping: dict[int, F.Field]) -> bool:  # type: ignore[type-arg]
+def _is_key_row(row: tuple, mapping: dict[int, F.Field]) -> bool:
     cells = {i: v for i, v in enumerate(row) if v is not None and str(v).strip()}
     return bool(cells) and all(i in mapping and str(v).strip() == mapping[i].key for i, v in cells.items())
 

@@ -38,7 +38,7 @@ def _cell_value(f: F.Field, v: object) -> object:
     if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
         return None
     if f.kind == "enum":
-        return f.enum(v).label if f.enum else v  # type: ignore[misc]
+        return f.enum(v).label if f.enum else v
     if f.kind == "bool":
         return "是" if bool(v) else "否"
     if f.kind == "int":
@@ -47,7 +47,7 @@ def _cell_value(f: F.Field, v: object) -> object:
         x = float(v)  # type: ignore[arg-type]
         return int(x) if x.is_integer() and abs(x) < 2**53 else x
     if f.kind == "date":
-        return v if isinstance(v, dt.date) else pd.Timestamp(v).date()  # type: ignore[arg-type]
+        return v if isinstance(v, dt.date) else pd.Timestamp(v).date()
     return str(v)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from junheng.domain import fields as F
 from junheng.domain.enums import SchoolType, Stage
-from junheng.domain.idnumber import WEIGHTS, CHECK_CHARS
+from junheng.domain.idnumber import CHECK_CHARS, WEIGHTS
 from junheng.io.errors import ValidationIssue
 from junheng.io.reader import ROW, ParsedSheet
 

@@ -41,7 +41,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _sql_type(f: F.Field):  # type: ignore[no-untyped-def]
+def _sql_type(f: F.Field):
     if f.kind == "int":
         return Integer()
     if f.kind == "float":
@@ -70,7 +70,7 @@ _FOREIGN_KEYS = {
 
 
 def _fact_table(spec: F.SheetSpec) -> Table:
-    cols: list[Column] = []  # type: ignore[type-arg]
+    cols: list[Column] = []
     for f in spec.fields:
         args = []
         fk = _FOREIGN_KEYS.get((spec.key, f.key))
@@ -98,7 +98,7 @@ class ImportBatch(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
     finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
     years: Mapped[str] = mapped_column(String(255), default="")
-    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # type: ignore[type-arg]
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
 
 

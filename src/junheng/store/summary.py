@@ -24,7 +24,7 @@ def registry_summary(engine: Engine, *, county: str | None = None) -> RegistrySu
     org, sch, sec, child = TABLES["org_unit"], TABLES["school"], TABLES["section_year"], TABLES["child"]
     prefix = county[:6] if county else None
     with engine.connect() as conn:
-        def in_county(col):  # type: ignore[no-untyped-def]
+        def in_county(col):
             return func.substr(col, 1, 6) == prefix if prefix else True
 
         name = None
@@ -33,7 +33,7 @@ def registry_summary(engine: Engine, *, county: str | None = None) -> RegistrySu
                                                          func.substr(org.c.code, 1, 6) == prefix)).scalar()
         townships = conn.execute(select(func.count()).where(org.c.level == "township", in_county(org.c.code))).scalar()
         villages = conn.execute(select(func.count()).where(org.c.level == "village", in_county(org.c.code))).scalar()
-        by_type = dict(conn.execute(select(sch.c.school_type, func.count()).where(in_county(sch.c.township_code))
+        by_type: dict[str, int] = dict(conn.execute(select(sch.c.school_type, func.count()).where(in_county(sch.c.township_code))
                                     .group_by(sch.c.school_type).order_by(sch.c.school_type)).all())
         school_codes = select(sch.c.code).where(in_county(sch.c.township_code))
         year = conn.execute(select(func.max(sec.c.year)).where(sec.c.school_code.in_(school_codes))).scalar()

@@ -25,12 +25,41 @@ CHUNK = 5000
 def _records(df: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, object]]:
     sub = df[list(columns)].astype(object)
     sub = sub.where(sub.notna(), None)
-    return sub.to_dict("records")  # type: ignore[return-value]
+    return sub.to_dict("records")
+
+
+COPY_THRESHOLD = 20_000
+
+
+def _copy_upsert(conn: Connection, table: Table, rows: list[dict[str, object]], pk: Sequence[str],
+                 progress: Progress | None, label: str) -> None:
+    """PostgreSQL bulk path: COPY into a temporary table, then one INSERT … ON CONFLICT (same transaction)."""
+    cols = list(rows[0])
+    tmp = f"_stage_{table.name}"
+    qcols = ", ".join(f'"{c}"' for c in cols)
+    conn.exec_driver_sql(f'CREATE TEMP TABLE "{tmp}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP')
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{tmp}" ({qcols}) FROM STDIN') as copy:
+        for i, r in enumerate(rows, 1):
+            copy.write_row([r[c] for c in cols])
+            if progress and i % CHUNK == 0:
+                progress(label, i, len(rows))
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c not in pk)
+    conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    conn.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({qcols}) SELECT {qcols} FROM "{tmp}" '
+        f'ON CONFLICT ({", ".join(pk)}) {conflict}')
+    conn.exec_driver_sql(f'DROP TABLE "{tmp}"')
+    if progress:
+        progress(label, len(rows), len(rows))
 
 
 def _upsert(conn: Connection, table: Table, rows: list[dict[str, object]], pk: Sequence[str],
             progress: Progress | None, label: str, *, bump_version: bool = False) -> None:
     dialect = conn.dialect.name
+    if dialect == "postgresql" and len(rows) >= COPY_THRESHOLD and not bump_version:
+        _copy_upsert(conn, table, rows, pk, progress, label)
+        return
     ins_mod = postgresql if dialect == "postgresql" else sqlite
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -48,6 +77,10 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, object]], pk: S
 
 def _insert(conn: Connection, table: Table, rows: list[dict[str, object]], progress: Progress | None,
             label: str) -> None:
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        pk = [c.name for c in table.primary_key.columns]
+        _copy_upsert(conn, table, rows, pk, progress, label)  # the scope was deleted: no conflicts remain
+        return
     for start in range(0, len(rows), CHUNK):
         conn.execute(table.insert(), rows[start:start + CHUNK])
         if progress:
@@ -133,13 +166,13 @@ def load_tables(engine: Engine | Connection, *, years: Iterable[int] | None = No
     prefix = county[:6] if county else None
     frames: dict[str, pd.DataFrame] = {}
 
-    def read(stmt) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    def read(stmt) -> pd.DataFrame:
         if isinstance(engine, Engine):
             with engine.connect() as conn:
                 return pd.read_sql(stmt, conn)
         return pd.read_sql(stmt, engine)
 
-    def order(table: Table, spec: F.SheetSpec):  # type: ignore[no-untyped-def]
+    def order(table: Table, spec: F.SheetSpec):
         return [table.c[k] for k in spec.primary_key]
 
     for key, table in TABLES.items():
