@@ -56,7 +56,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
     """Bring the database at ``url`` to ``revision`` (creating it when empty)."""
     command.upgrade(alembic_config(url or default_url()), revision)
 
