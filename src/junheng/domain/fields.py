@@ -276,6 +276,7 @@ TEACHER_TRAINING = SheetSpec(
     ),
     primary_key=("teacher_id", "year"),
     yearly=True,
+    personal=True,  # tied to the individual teacher records
 )
 
 # --------------------------------------------------------------------------- children

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 
 from junheng.store.models import TABLES
 
@@ -43,6 +43,6 @@ def registry_summary(engine: Engine, *, county: str | None = None) -> RegistrySu
         order = ["preschool", "primary", "junior", "senior"]
         by_stage = {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
                     for r in sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else 9)}
-        children = conn.execute(select(func.count()).select_from(child)
-                                .where(in_county(child.c.household_village_code))).scalar()
+        children = conn.execute(select(func.count()).select_from(child).where(
+            or_(in_county(child.c.household_village_code), in_county(child.c.residence_village_code)))).scalar()
     return RegistrySummary(name, year, int(townships or 0), int(villages or 0), by_type, by_stage, int(children or 0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, select, tuple_
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from junheng.domain import fields as F
@@ -193,7 +193,8 @@ def load_tables(engine: Engine | Connection, *, years: Iterable[int] | None = No
             elif "village_code" in table.c:
                 stmt = stmt.where(func.substr(table.c.village_code, 1, 6) == prefix)
             elif key == "child":
-                stmt = stmt.where(func.substr(table.c.household_village_code, 1, 6) == prefix)
+                stmt = stmt.where(or_(func.substr(table.c.household_village_code, 1, 6) == prefix,
+                                      func.substr(table.c.residence_village_code, 1, 6) == prefix))
         frames[key] = read(stmt.order_by(*order(table, spec)))
     return YearTables.from_frames(**frames)
 
