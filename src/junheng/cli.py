@@ -22,6 +22,7 @@ app = typer.Typer(
 # Command modules: each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = (
     "junheng.commands.registry",
+    "junheng.commands.assess",
 )
 
 
