@@ -5,15 +5,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= junheng.db
-APT_PACKAGES := fonts-noto-cjk
+APT_PACKAGES := fonts-noto-cjk chromium
 
-.PHONY: run test lint bench system-deps postgres clean
+.PHONY: run test lint bench system-deps postgres clean assets
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11+ / Python 3.11+ is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,bench,spark]'
 	touch $(STAMP)
 
 # Debian packages: a CJK font for charts in reports.
@@ -31,10 +31,28 @@ postgres:
 	  { pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start && sleep 2; } || \
 	  echo "warning: could not start PostgreSQL"
 
-run: $(STAMP) system-deps
-	$(BIN)/junheng demo-data --county 130431 --seed 7 --db $(DEMO_DB)
+# Front-end assets (pinned in package.json / package-lock.json) served by the app itself: no CDN.
+VENDOR := src/junheng/web/static/vendor
+SHARED_DATA ?= ../shared/data
+assets: $(VENDOR)/.installed
 
-test: $(STAMP) system-deps postgres
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/geo
+	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
+	-cp $(SHARED_DATA)/county_*_boundary_wgs84.geojson $(VENDOR)/geo/ 2>/dev/null
+	touch $@
+
+DEMO_ADMIN ?= admin
+DEMO_PASSWORD ?= Junheng-Demo-2025!
+run: $(STAMP) system-deps assets
+	$(BIN)/junheng demo-data --county 130431 --seed 7 --db $(DEMO_DB)
+	$(BIN)/junheng user add $(DEMO_ADMIN) --password '$(DEMO_PASSWORD)' --role admin --reset --db $(DEMO_DB)
+	@echo "演示管理员 / demo administrator:  用户名 $(DEMO_ADMIN)  密码 $(DEMO_PASSWORD)  →  http://127.0.0.1:8000"
+	$(BIN)/junheng serve --db $(DEMO_DB) --host 127.0.0.1 --port 8000
+
+test: $(STAMP) system-deps postgres assets
 	$(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)

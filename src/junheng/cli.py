@@ -23,6 +23,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "junheng.commands.registry",
     "junheng.commands.assess",
+    "junheng.commands.web",
 )
 
 

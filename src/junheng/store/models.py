@@ -186,3 +186,5 @@ TABLES: dict[str, Table] = {
     "birth": birth,
 }
 """Registry tables by their catalogue key (``SheetSpec.key``)."""
+
+from junheng.store import auth_models as _auth_models  # noqa: E402,F401  (web tables: one metadata for Alembic)

@@ -1,0 +1,209 @@
+"""Assessments in the web app: run a standard pack on a county's year in the background, keep its outputs.
+
+The job does exactly what ``junheng assess`` does (``load_tables`` for the year
+and the two before it, ``assess``, then the JSON / XLSX / DOCX writers of
+:mod:`junheng.report`) and stores the three files with the job, so downloads
+are the CLI's files byte for byte.  Pages read the stored JSON (schema
+``junheng.assessment/1``); parsed results are cached per job.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from junheng.services import counties as C
+from junheng.services.authz import Actor
+from junheng.services.errors import Invalid, NotFound
+from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, get_job, list_jobs
+from junheng.store.auth_models import Job, JobFile
+
+MEDIA = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    code: str
+    name: str
+    source: str
+    group: str
+
+
+def list_pack_infos(actor: Actor) -> list[PackInfo]:
+    """Standard and plan packs shipped with Junheng (overrides are applied, not chosen, here)."""
+    actor.require("view_assessment")
+    from junheng.standards import list_packs, load_pack
+
+    out = []
+    for group, codes in list_packs().items():
+        if group == "overrides":
+            continue
+        for code in codes:
+            p = load_pack(code)
+            out.append(PackInfo(code, p.name.strip(), p.source.strip(), group))
+    return out
+
+
+def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: str, year: int,
+                     county: str | None = None) -> int:
+    """Queue an assessment of ``county`` (default: the actor's) for ``year``; returns the job id."""
+    actor.require("run_assessment")
+    codes = {p.code for p in list_pack_infos(actor)}
+    if pack not in codes:
+        raise Invalid(f"未知标准包：{pack}", f"unknown pack {pack}")
+    county_code = C.resolve_county(engine, actor, county)
+    years = C.years(engine, county_code)
+    if year not in years:
+        raise Invalid(f"数据中没有 {year} 学年（有：{years}）", f"no data for school year {year} (have {years})")
+    job_id = runner.create(actor, "assessment", org_code=county_code, params={"pack": pack, "year": year})
+    runner.submit(job_id, lambda ctx: _run(engine, ctx, pack=pack, year=year, county=county_code))
+    return job_id
+
+
+def _run(engine: Engine, ctx: JobContext, *, pack: str, year: int, county: str) -> dict[str, Any]:
+    from junheng.assess import assess
+    from junheng.report import write_docx, write_json, write_xlsx
+    from junheng.standards import load_pack
+    from junheng.store.tables import load_tables
+
+    ctx.progress(0.05, "读取数据 / reading data")
+    tables = load_tables(engine, years=[year - 2, year], county=county)
+    ctx.progress(0.3, "评估 / assessing")
+    a = assess(load_pack(pack), tables, year=year)
+    county_name = C.county_name(engine, county)
+    base = f"{county_name}_{pack}_{year}"
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (fmt, writer) in enumerate((("json", write_json), ("xlsx", write_xlsx), ("docx", write_docx))):
+            ctx.progress(0.6 + 0.13 * i, f"生成 {fmt.upper()} / writing {fmt}")
+            path = Path(tmp) / f"{base}.{fmt}"
+            if fmt == "docx":
+                write_docx(a, path, county_name=county_name)
+            else:
+                writer(a, path)
+            ctx.add_file(path.name, path.read_bytes(), MEDIA[fmt])
+    failing = int((a.units["school_verdict"] != "pass").sum()) if not a.units.empty else 0
+    return {"verdict": a.verdict, "pack_name": a.pack_name, "year": year, "units": len(a.units),
+            "failing_units": failing,
+            "parts": [{"code": p.code, "name": p.name, "verdict": p.verdict} for p in a.parts],
+            "message": f"{a.pack_name} {year}：{len(a.units)} 个评估单位，{failing} 个未达标"}
+
+
+_cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def assessment_data(engine: Engine, job_id: int) -> dict[str, Any]:
+    """The stored assessment JSON of a finished job (cached; callers check access first)."""
+    with _cache_lock:
+        if job_id in _cache:
+            _cache.move_to_end(job_id)
+            return _cache[job_id]
+    with engine.connect() as conn:
+        content = conn.execute(select(JobFile.content).where(
+            JobFile.job_id == job_id, JobFile.media_type == MEDIA["json"])).scalar()
+    if content is None:
+        raise NotFound("该评估没有结果", "this assessment has no result")
+    data = json.loads(bytes(content).decode("utf-8"))
+    with _cache_lock:
+        _cache[job_id] = data
+        while len(_cache) > 8:
+            _cache.popitem(last=False)
+    return data
+
+
+def list_runs(engine: Engine, actor: Actor, *, limit: int = 30) -> list[JobInfo]:
+    actor.require("view_assessment")
+    return list_jobs(engine, actor, kinds=("assessment",), limit=limit)
+
+
+def latest_run(engine: Engine, actor: Actor, county: str, *, year: int | None = None,
+               pack: str | None = None) -> int | None:
+    """The newest finished assessment job of the county (optionally of a year / pack), if the actor may see it."""
+    if not actor.can("view_assessment") and actor.role != "school_clerk":
+        return None
+    t = Job.__table__
+    stmt = select(t.c.id, t.c.params).where(t.c.kind == "assessment", t.c.status == DONE,
+                                            t.c.org_code == county).order_by(t.c.id.desc()).limit(50)
+    with engine.connect() as conn:
+        for job_id, params in conn.execute(stmt):
+            if (year is None or params.get("year") == year) and (pack is None or params.get("pack") == pack):
+                return int(job_id)
+    return None
+
+
+def _filter_units(actor: Actor, units: list[dict[str, Any]], schools: dict[str, str]) -> list[dict[str, Any]]:
+    """Units whose sites lie in the actor's scope (``schools``: code → township code)."""
+    return [u for u in units if any(actor.covers_school(s, schools.get(s, u.get("township_code") or ""))
+                                     for s in u.get("sites", [u["unit_code"]]))]
+
+
+def run_view(engine: Engine, actor: Actor, job_id: int) -> dict[str, Any]:
+    """Everything the 评估 page shows: verdicts, heatmap (units × indicators), CVs with top contributors, files."""
+    job = get_job(engine, actor, job_id, kinds=("assessment",))
+    if job.status != DONE:
+        return {"job": job, "ready": False}
+    data = assessment_data(engine, job_id)
+    schools = C.school_townships(engine, job.org_code)
+    units = _filter_units(actor, data["units"], schools)
+    indicators = data["indicators"]
+    names = {u["unit_code"]: u["name"] for u in data["units"]}
+    heat = []
+    for yi, u in enumerate(units):
+        values = {v["indicator"]: v for v in u["values"]}
+        for xi, ind in enumerate(indicators):
+            v = values.get(ind["code"])
+            if v is None or v.get("ratio") is None:
+                continue
+            heat.append([xi, yi, round(float(v["ratio"]), 3), 1 if v["passed"] else 0])
+    cvs = []
+    for c in data["cvs"]:
+        cvs.append({**{k: c[k] for k in ("stage", "indicator", "name", "cv", "limit", "passed", "mean", "n_units",
+                                        "gini", "theil")},
+                    "top": [{**t, "name": names.get(t["unit_code"], t["unit_code"])}
+                            for t in c.get("top_contributors", [])[:3]]})
+    files = {f["name"].rsplit(".", 1)[-1]: f for f in job.files if f["role"] == "output"}
+    return {"job": job, "ready": True, "data": data, "units": units, "heat": heat, "cvs": cvs, "files": files,
+            "indicators": indicators}
+
+
+def school_indicators(engine: Engine, actor: Actor, county: str, school_code: str) -> dict[str, Any] | None:
+    """The latest assessment's rows for one school (all its stage sections), with indicator names."""
+    job_id = latest_run(engine, actor, county)
+    if job_id is None:
+        return None
+    data = assessment_data(engine, job_id)
+    ind = {i["code"]: i for i in data["indicators"]}
+    sections = []
+    for u in data["units"]:
+        if school_code in u.get("sites", [u["unit_code"]]):
+            rows = [{**v, "name": ind.get(v["indicator"], {}).get("name", v["indicator"]),
+                     "unit": ind.get(v["indicator"], {}).get("unit", ""),
+                     "gap_unit": ind.get(v["indicator"], {}).get("gap_unit", "")} for v in u["values"]]
+            sections.append({**{k: v for k, v in u.items() if k != "values"}, "values": rows})
+    return {"job_id": job_id, "pack": data["pack"], "year": data["year"], "sections": sections}
+
+
+def school_verdicts(engine: Engine, actor: Actor, county: str) -> dict[str, str]:
+    """School code → worst verdict of its sections in the latest assessment (empty without one)."""
+    job_id = latest_run(engine, actor, county)
+    if job_id is None:
+        return {}
+    data = assessment_data(engine, job_id)
+    out: dict[str, str] = {}
+    for u in data["units"]:
+        for s in u.get("sites", [u["unit_code"]]):
+            v = u["school_verdict"]
+            if out.get(s) != "fail":
+                out[s] = v
+    return out

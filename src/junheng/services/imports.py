@@ -1,0 +1,155 @@
+"""Import through the web: template download, upload → check (background) → confirm → import, history.
+
+The uploaded file is kept with its job, checked with
+:func:`junheng.io.check_files` (every issue, plus the Excel error report), and
+only when the user confirms a clean check is it imported with
+:func:`junheng.io.import_files` — all or nothing, recorded in ``import_batch``
+with the user's name and the file's SHA-256, exactly as ``junheng import``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from junheng.services import audit
+from junheng.services.authz import Actor
+from junheng.services.errors import Invalid
+from junheng.services.jobs import DONE, JobContext, JobRunner, add_file, get_job, list_jobs
+from junheng.store.models import ImportBatch
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUFFIXES = (".xlsx", ".csv")
+MAX_ISSUES_KEPT = 10_000
+
+
+def template_bytes(actor: Actor, *, personal: bool = True) -> bytes:
+    """The Excel data template (same as ``junheng template``)."""
+    actor.require("import_data")
+    from junheng.io.template import write_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "template.xlsx"
+        write_workbook(path, personal=personal)
+        return path.read_bytes()
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name or "upload").name
+    base = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", base)[:120] or "upload"
+    return base
+
+
+def start_check(engine: Engine, runner: JobRunner, actor: Actor, *, filename: str, content: bytes,
+                max_bytes: int = 50 * 2**20) -> int:
+    """Store an uploaded workbook/CSV and check it in the background; returns the job id."""
+    actor.require("import_data")
+    name = _safe_name(filename)
+    if not name.lower().endswith(SUFFIXES):
+        raise Invalid("只接受 .xlsx 或 .csv 文件", "only .xlsx or .csv files are accepted")
+    if not content:
+        raise Invalid("文件为空", "the file is empty")
+    if len(content) > max_bytes:
+        raise Invalid(f"文件超过 {max_bytes // 2**20} MB", f"the file exceeds {max_bytes // 2**20} MB")
+    job_id = runner.create(actor, "import_check", params={"filename": name,
+                                                          "sha256": hashlib.sha256(content).hexdigest()})
+    add_file(engine, job_id, name, content, XLSX if name.lower().endswith(".xlsx") else "text/csv", role="input")
+    runner.submit(job_id, lambda ctx: _check(engine, ctx))
+    return job_id
+
+
+def _issues_result(ctx: JobContext, issues: list[Any], name: str) -> dict[str, Any]:
+    from junheng.io.errors import write_error_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / (Path(name).stem + "_错误清单.xlsx")
+        write_error_report(issues, report)
+        file_id = ctx.add_file(report.name, report.read_bytes(), XLSX)
+    kept = [{**dataclasses.asdict(i), "title": i.title} for i in issues[:MAX_ISSUES_KEPT]]
+    return {"ok": False, "n_issues": len(issues), "issues": kept, "report_file": file_id,
+            "message": f"发现 {len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported"}
+
+
+def _check(engine: Engine, ctx: JobContext) -> dict[str, Any]:
+    from junheng.io.importer import check_files
+
+    name, content = ctx.input_file()
+    ctx.progress(0.1, "检查文件 / checking")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        sheets, issues, _ = check_files([path], engine=engine)
+    if issues:
+        return _issues_result(ctx, issues, name)
+    rows = {k: len(s.frame) for k, s in sheets.items() if len(s.frame)}
+    return {"ok": True, "n_issues": 0, "issues": [], "rows": rows,
+            "message": "检查通过，可以确认导入 / no errors; confirm to import"}
+
+
+def confirm_import(engine: Engine, runner: JobRunner, actor: Actor, check_job_id: int) -> int:
+    """Import the file of a clean check job (in the background); returns the import job's id."""
+    actor.require("import_data")
+    job = get_job(engine, actor, check_job_id, kinds=("import_check",))
+    if job.status != DONE or not job.result.get("ok"):
+        raise Invalid("只能导入检查通过的文件", "only a file that passed its check can be imported")
+    name, content_bytes = JobContext(engine, check_job_id).input_file()
+    job_id = runner.create(actor, "import", params={"filename": name, "check_job": check_job_id,
+                                                    "sha256": job.params.get("sha256")})
+    runner.submit(job_id, lambda ctx: _import(engine, ctx, name, content_bytes, actor.username))
+    return job_id
+
+
+def _import(engine: Engine, ctx: JobContext, name: str, content: bytes, username: str) -> dict[str, Any]:
+    from junheng.io.errors import ImportRejected
+    from junheng.io.importer import import_files
+
+    totals: dict[str, int] = {}
+    ctx.progress(0.1, "写入数据库 / writing")
+
+    def progress(key: str, done: int, total: int) -> None:
+        # SQLite has one writer: the import's own transaction holds it, so progress is reported per table
+        # only where another connection can write meanwhile (PostgreSQL).
+        totals[key] = total
+        if engine.dialect.name != "sqlite":
+            ctx.progress(min(0.95, 0.1 + 0.85 * len(totals) / 9), f"写入 {key} {done}/{total}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        try:
+            result = import_files(engine, [path], user=username, progress=progress)
+        except ImportRejected as rej:
+            return _issues_result(ctx, rej.issues, name)
+    audit.record_now(engine, Actor(None, username, ""), "import.commit", name, batch=result.batch_id,
+                     counts=result.counts, sha256=list(result.sha256))
+    return {"ok": True, "batch_id": result.batch_id, "counts": result.counts, "years": list(result.years),
+            "message": f"导入完成（批次 {result.batch_id}）/ imported (batch {result.batch_id})"}
+
+
+def history(engine: Engine, actor: Actor, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Import batches, newest first: who, when, which file (SHA-256), what was written."""
+    actor.require("import_data")
+    t = ImportBatch.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(t).order_by(t.c.id.desc()).limit(limit)).mappings().all()
+    return [{**dict(r), "started_at": r["started_at"].isoformat(sep=" "),
+             "finished_at": r["finished_at"].isoformat(sep=" ")} for r in rows]
+
+
+def recent_checks(engine: Engine, actor: Actor) -> list[Any]:
+    actor.require("import_data")
+    return list_jobs(engine, actor, kinds=("import_check", "import"), limit=20)
+
+
+def issues_page(result: dict[str, Any], *, page: int = 1, per_page: int = 100) -> dict[str, Any]:
+    issues = result.get("issues", [])
+    page = max(1, page)
+    return {"issues": issues[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
+            "total": len(issues), "n_issues": result.get("n_issues", len(issues))}
+

@@ -1,0 +1,117 @@
+"""``create_app(settings)``: the FastAPI application — pages, REST API, static assets, security.
+
+No engine exists until ``create_app`` is called (nothing is connected at
+import time).  The app holds one engine, one background job runner and the
+templates in ``app.state.web``.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import event
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from junheng.services.errors import NotAuthenticated, ServiceError
+from junheng.services.jobs import JobRunner
+from junheng.services.settings import Settings
+from junheng.web.deps import WebState, render
+from junheng.web.security import SecurityHeaders
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+
+
+def _engine(settings: Settings):
+    from junheng.store.engine import default_url, make_engine
+
+    engine = make_engine(settings.db_url or default_url())
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_conn, _record):  # readers do not wait for the writer
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+    return engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web application for ``settings`` (default: from the environment)."""
+    from junheng.web import api, pages
+
+    settings = settings or Settings.from_env()
+    engine = _engine(settings)
+    runner = JobRunner(engine, workers=settings.job_workers)
+    runner.recover()
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    from junheng.services.authz import ROLES
+
+    templates.env.globals["roles_zh"] = {r: zh for r, (zh, _en) in ROLES.items()}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        runner.shutdown()
+        engine.dispose()
+
+    app = FastAPI(title="均衡 Junheng API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="县域义务教育优质均衡 — 登记、评估、导入、用户与审计 / registry, assessment, import, "
+                              "users and audit. 登录后使用（Cookie 会话）；写操作需带 X-CSRF-Token 头。")
+    app.state.web = WebState(engine, settings, runner, templates)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="均衡 Junheng API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"code": exc.code, "detail": exc.zh, "detail_en": exc.en, "extra": _jsonable(exc.detail)},
+                                status_code=exc.status)
+        if isinstance(exc, NotAuthenticated):
+            if request.headers.get("hx-request"):
+                return Response(status_code=204, headers={"HX-Redirect": "/login"})
+            return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+        return render(request, "error.html", {"status": exc.status, "error": exc}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
+            return JSONResponse({"code": "http", "detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return render(request, "error.html", {"status": exc.status_code, "error": None}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"code": "invalid", "detail": "请求参数有误", "detail_en": "invalid request",
+                             "extra": _jsonable(exc.errors())}, status_code=422)
+
+    return app
+
+
+def _jsonable(x: Any) -> Any:
+    from fastapi.encoders import jsonable_encoder
+
+    try:
+        return jsonable_encoder(x)
+    except Exception:
+        return str(x)

@@ -1,0 +1,51 @@
+"""评估: choose pack and year, run in the background, heatmap, CV table, downloads."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from junheng.services import assessments as A
+from junheng.services import counties as C
+from junheng.services.errors import Invalid
+from junheng.web.deps import ActorDep, StateDep, render
+
+router = APIRouter()
+
+
+def _form_context(state, actor) -> dict:
+    county = C.resolve_county(state.engine, actor, None)
+    return {"active": "assess", "packs": A.list_pack_infos(actor), "years": C.years(state.engine, county),
+            "runs": A.list_runs(state.engine, actor)}
+
+
+@router.get("/assess")
+def assess_page(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    actor.require("view_assessment")
+    return render(request, "assess.html", {**_form_context(state, actor), "error": None})
+
+
+@router.post("/assess")
+def assess_start(request: Request, actor: ActorDep, state: StateDep, pack: Annotated[str, Form(max_length=64)],
+                 year: Annotated[int, Form()]) -> Response:
+    try:
+        job_id = A.start_assessment(state.engine, state.runner, actor, pack=pack, year=year)
+    except Invalid as exc:
+        return render(request, "assess.html", {**_form_context(state, actor), "error": exc}, status_code=422)
+    return RedirectResponse(f"/assess/{job_id}", status_code=303)
+
+
+@router.get("/assess/{job_id}")
+def assess_run(request: Request, job_id: Annotated[int, Path(ge=1)], actor: ActorDep, state: StateDep) -> Response:
+    v = A.run_view(state.engine, actor, job_id)
+    ctx = {"active": "assess", "v": v}
+    if v["ready"]:
+        heat = {"x": [i["name"] for i in v["indicators"]],
+                "y": [f"{u['name']}（{ {'primary': '小学', 'junior': '初中'}.get(u['stage'], u['stage'])}）"
+                      for u in v["units"]],
+                "cells": v["heat"]}
+        ctx["heat_json"] = json.dumps(heat, ensure_ascii=False)
+    return render(request, "assess_run.html", ctx)

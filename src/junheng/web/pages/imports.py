@@ -1,0 +1,49 @@
+"""数据导入: template, upload → check (background, polled), every error in a table, confirm, history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from junheng.services import imports as I
+from junheng.services.errors import Invalid
+from junheng.web.api.imports import attachment
+from junheng.web.deps import ActorDep, StateDep, render
+
+router = APIRouter()
+
+
+@router.get("/import")
+def import_page(request: Request, actor: ActorDep, state: StateDep, job: int | None = None) -> Response:
+    actor.require("import_data")
+    return render(request, "import.html", {"active": "import", "job_id": job,
+                                           "history": I.history(state.engine, actor)})
+
+
+@router.get("/import/template")
+def template(actor: ActorDep) -> Response:
+    return attachment("均衡数据模板.xlsx", I.XLSX, I.template_bytes(actor))
+
+
+@router.post("/import")
+async def upload(request: Request, actor: ActorDep, state: StateDep, file: Annotated[UploadFile, File()]) -> Response:
+    actor.require("import_data")
+    limit = state.settings.max_upload_mb * 2**20
+    content = await file.read(limit + 1)
+    try:
+        job_id = await run_in_threadpool(I.start_check, state.engine, state.runner, actor,
+                                         filename=file.filename or "", content=content, max_bytes=limit)
+    except Invalid as exc:
+        history = await run_in_threadpool(I.history, state.engine, actor)
+        return render(request, "import.html", {"active": "import", "job_id": None, "error": exc,
+                                               "history": history}, status_code=422)
+    return RedirectResponse(f"/import?job={job_id}", status_code=303)
+
+
+@router.post("/import/{job_id}/confirm")
+def confirm(job_id: Annotated[int, Path(ge=1)], actor: ActorDep, state: StateDep) -> Response:
+    new_id = I.confirm_import(state.engine, state.runner, actor, job_id)
+    return RedirectResponse(f"/import?job={new_id}", status_code=303)

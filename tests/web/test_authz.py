@@ -1,0 +1,156 @@
+"""Every API route × every role: allowed or denied exactly as the table below says.
+
+The table is this test's own statement of the rules (not read from the code):
+a route missing from it, or a new route, fails the test.  "Allowed" means the
+call is not refused (status not 401/403); "denied" means 403.  Anonymous calls
+get 401 everywhere except the two login routes.
+"""
+
+from __future__ import annotations
+
+import io
+
+from fixtures import S_NINE
+from web.support import PASSWORD, ROLE_USER, WebEnv, login
+
+ROLES = ("admin", "county_admin", "planner", "school_clerk", "township_staff", "viewer")
+EVERYONE = set(ROLES)
+ADMIN = {"admin"}
+IMPORTERS = {"admin", "county_admin"}
+ASSESS_VIEW = {"admin", "county_admin", "planner", "township_staff", "viewer"}
+ASSESS_RUN = {"admin", "county_admin", "planner"}
+PERSONAL = {"admin", "county_admin", "school_clerk", "township_staff"}
+EDITORS = {"admin", "county_admin", "school_clerk"}
+PUBLIC = {"GET /api/auth/csrf", "POST /api/auth/login"}
+
+ALLOWED: dict[str, set[str]] = {
+    "GET /api/auth/csrf": EVERYONE,
+    "POST /api/auth/login": EVERYONE,
+    "POST /api/auth/logout": EVERYONE,
+    "GET /api/auth/me": EVERYONE,
+    "POST /api/auth/password": EVERYONE,
+    "GET /api/counties": EVERYONE,
+    "GET /api/org-units": EVERYONE,
+    "GET /api/dashboard": EVERYONE,
+    "GET /api/map": EVERYONE,
+    "GET /api/schools": EVERYONE,
+    "GET /api/schools/{code}": EVERYONE,  # each role's own in-scope school (see the clerk test for the other)
+    "PATCH /api/schools/{code}": EDITORS,
+    "GET /api/schools/{code}/teachers": PERSONAL,
+    "GET /api/imports/template": IMPORTERS,
+    "POST /api/imports": IMPORTERS,
+    "POST /api/imports/{job_id}/confirm": IMPORTERS,
+    "GET /api/imports": IMPORTERS,
+    "GET /api/packs": ASSESS_VIEW,
+    "GET /api/assessments": ASSESS_VIEW,
+    "POST /api/assessments": ASSESS_RUN,
+    "GET /api/assessments/{job_id}": ASSESS_VIEW,
+    "GET /api/assessments/{job_id}/files/{fmt}": ASSESS_VIEW,
+    "GET /api/jobs/{job_id}": ASSESS_VIEW,  # the job used is an assessment
+    "GET /api/jobs/{job_id}/files/{file_id}": ASSESS_VIEW,
+    "GET /api/roles": EVERYONE,
+    "GET /api/users": ADMIN,
+    "POST /api/users": ADMIN,
+    "PATCH /api/users/{user_id}": ADMIN,
+    "POST /api/users/{user_id}/password": ADMIN,
+    "GET /api/audit": {"admin", "county_admin"},
+}
+LAST = ("POST /api/auth/password", "POST /api/auth/logout")  # they end the session
+
+
+def _flatten(routes):  # type: ignore[no-untyped-def]
+    """app.routes, with included routers expanded (FastAPI keeps them as lazily included groups)."""
+    for r in routes:
+        if hasattr(r, "effective_route_contexts"):
+            yield from r.effective_route_contexts()
+        else:
+            yield r
+
+
+def api_routes(app) -> list[str]:  # type: ignore[no-untyped-def]
+    out = []
+    for r in _flatten(app.routes):
+        path, methods = getattr(r, "path", ""), getattr(r, "methods", None) or set()
+        if path.startswith("/api/") and getattr(r, "include_in_schema", False):
+            out += [f"{m} {path}" for m in sorted(set(methods) - {"HEAD", "OPTIONS"})]
+    return sorted(out, key=lambda k: (k in LAST, LAST.index(k) if k in LAST else 0, k))
+
+
+def _fixtures(web: WebEnv) -> dict:  # type: ignore[type-arg]
+    """An assessment job with files, a check job, and a target user, made through the services."""
+    from junheng.services import assessments, auth, imports, jobs
+    from junheng.services.authz import Actor
+
+    s, admin = web.state, Actor.system("pytest")
+    run = assessments.start_assessment(s.engine, s.runner, admin, pack="yzjh-2017", year=2025)
+    s.runner.wait(run)
+    check = imports.start_check(s.engine, s.runner, admin, filename="x.csv", content=b"a,b\n1,2\n")
+    s.runner.wait(check)
+    job = jobs.get_job(s.engine, admin, run)
+    target = auth.create_user(s.engine, admin, username="target", password=PASSWORD, role="viewer",
+                              scopes=["130431000000"])
+    return {"run": run, "check": check, "file": job.files[0]["id"], "target": target.id}
+
+
+def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[no-untyped-def, type-arg]
+    from junheng.services import schools
+    from junheng.services.authz import Actor
+
+    method, path = key.split(" ", 1)
+    code = S_NINE
+    path = (path.replace("{code}", code).replace("{user_id}", str(fx["target"]))
+            .replace("{fmt}", "json").replace("{file_id}", str(fx["file"])))
+    path = path.replace("{job_id}", str(fx["check"] if "/imports/" in path else fx["run"]))
+    body = None
+    files = None
+    if key == "POST /api/auth/login":
+        token = client.get("/api/auth/csrf").json()["csrf_token"]
+        r = client.post(path, json={"username": ROLE_USER[role], "password": PASSWORD},
+                        headers={"X-CSRF-Token": token})
+        if r.status_code == 200 and "X-CSRF-Token" in client.headers:
+            client.headers["X-CSRF-Token"] = r.json()["csrf_token"]  # a new session, a new token
+        return r
+    if key == "POST /api/auth/logout" and "X-CSRF-Token" in client.headers:
+        login(client, ROLE_USER[role])  # the password change just before ended the session
+    if key == "POST /api/auth/password":
+        body = {"old_password": PASSWORD, "new_password": PASSWORD}
+    elif key == "PATCH /api/schools/{code}":
+        d = schools.get_school(web.state.engine, Actor.system(), code)["profile"]
+        body = {"version": d["version"], "name": d["name"]}
+    elif key == "POST /api/imports":
+        files = {"file": ("y.csv", io.BytesIO(b"a,b\n1,2\n"), "text/csv")}
+    elif key == "POST /api/assessments":
+        body = {"pack": "yzjh-2017", "year": 2025}
+    elif key == "POST /api/users":
+        body = {"username": f"new_{role}", "password": PASSWORD, "role": "viewer", "scopes": ["130431000000"]}
+    elif key == "PATCH /api/users/{user_id}":
+        body = {"display_name": f"by {role}"}
+    elif key == "POST /api/users/{user_id}/password":
+        body = {"new_password": PASSWORD}
+    if files:
+        return client.request(method, path, files=files)
+    return client.request(method, path, json=body)
+
+
+def test_every_api_route_with_every_role(web: WebEnv) -> None:
+    routes = api_routes(web.app)
+    assert set(routes) == set(ALLOWED), f"routes and table differ: {set(routes) ^ set(ALLOWED)}"
+    fx = _fixtures(web)
+    wrong: list[str] = []
+    for role in ROLES:
+        client = web.client(ROLE_USER[role])
+        for key in routes:
+            r = _call(client, key, role, fx, web)
+            allowed = role in ALLOWED[key]
+            if allowed and r.status_code in (401, 403):
+                wrong.append(f"{role} {key}: expected allowed, got {r.status_code} {r.text[:120]}")
+            if not allowed and r.status_code != 403:
+                wrong.append(f"{role} {key}: expected 403, got {r.status_code}")
+            if r.status_code >= 500:
+                wrong.append(f"{role} {key}: server error {r.status_code}")
+    for key in routes:
+        r = _call(web.client(), key, "viewer", fx, web)  # a fresh client each time: no session
+        if key not in PUBLIC and r.status_code != 401:
+            wrong.append(f"anonymous {key}: expected 401, got {r.status_code}")
+    web.state.runner.shutdown()  # let queued jobs finish before the database goes
+    assert not wrong, "\n".join(wrong)
