@@ -23,7 +23,10 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "junheng.commands.registry",
     "junheng.commands.assess",
+    "junheng.commands.solve",
     "junheng.commands.web",
+    "junheng.commands.teachers",
+    "junheng.commands.layout",
 )
 
 

@@ -1,0 +1,134 @@
+"""``junheng solve pmedian|cflp|sscflp FILE`` — solve an OR-Library facility-location file.
+
+Each command reads the file (``junheng.plan.orlib``), builds the model and calls its
+``solve``; the summary (objective, bound, gap, seconds, status, open sites) is printed
+and optionally written as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from junheng.plan import CapacitatedFacilityLocation, FacilityResult, PMedian, SingleSourceCFL
+from junheng.plan.facility.problem import Method
+from junheng.plan.orlib import InstanceFormatError, read_cap, read_pmed, read_sscflp
+
+console = Console(stderr=True)
+
+solve_app = typer.Typer(
+    help="求解选址模型（OR-Library 格式） / solve facility-location instances (OR-Library formats).",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="实例文件 / instance file")]
+TimeOpt = Annotated[float, typer.Option("--time-limit", help="时间上限（秒） / time limit in seconds")]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="结果写入 JSON 文件 / write the result as JSON")]
+MethodOpt = Annotated[
+    str, typer.Option("--method", help="auto | mip | heuristic（精确 MIP 或快速启发式） / solver method")
+]
+
+
+def _finish(result: FacilityResult, instance: str, kind: str, json_path: Path | None) -> None:
+    data = {"instance": instance, "problem": kind, **result.to_dict()}
+    if json_path is not None:
+        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    status_zh = {
+        "optimal": "最优",
+        "feasible": "可行",
+        "infeasible": "无可行解",
+        "time_limit": "达到时间上限",
+    }
+    console.print(
+        f"[bold]{instance}[/bold] {kind}: 状态 / status {status_zh[result.status]} ({result.status}); "
+        f"目标值 / objective {result.objective:g}; 下界 / bound {result.bound:g}; "
+        f"差距 / gap {result.gap:.4%}; 开设 / open {len(result.open_sites)}; {result.seconds:.2f} s"
+    )
+    if result.message:
+        console.print(result.message)
+    if result.status == "infeasible":
+        raise typer.Exit(code=2)
+
+
+def _method(value: str) -> Method:
+    if value not in ("auto", "mip", "heuristic"):
+        raise typer.BadParameter("应为 auto、mip 或 heuristic / expected auto, mip or heuristic")
+    return value  # type: ignore[return-value]
+
+
+@solve_app.command("pmedian")
+def pmedian_cmd(
+    file: FileArg,
+    p: Annotated[
+        int | None, typer.Option("--p", help="设施数（默认取文件中的 p） / number of medians")
+    ] = None,
+    time_limit: TimeOpt = 600.0,
+    json_path: JsonOpt = None,
+    method: MethodOpt = "auto",
+) -> None:
+    """p-中位问题（pmed 格式） / uncapacitated p-median (OR-Library pmed format)."""
+    try:
+        inst = read_pmed(file)
+    except InstanceFormatError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(code=1) from err
+    with console.status("求解中 / solving…"):
+        res = PMedian.from_cost_matrix(inst.cost, p_facilities=p or inst.p).solve(
+            time_limit_s=time_limit, method=_method(method)
+        )
+    _finish(res, inst.name, "pmedian", json_path)
+
+
+@solve_app.command("cflp")
+def cflp_cmd(
+    file: FileArg,
+    capacity: Annotated[
+        float | None,
+        typer.Option("--capacity", help="设施容量（文件中为 'capacity' 时必填） / facility capacity"),
+    ] = None,
+    time_limit: TimeOpt = 600.0,
+    json_path: JsonOpt = None,
+    method: MethodOpt = "auto",
+) -> None:
+    """有容量限制的选址（Beasley cap 格式，可分配） / capacitated FL, multi-source (Beasley cap format)."""
+    try:
+        inst = read_cap(file, capacity=capacity)
+    except InstanceFormatError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(code=1) from err
+    model = CapacitatedFacilityLocation.from_cost_matrix(
+        inst.cost, inst.demand, capacity=inst.capacity, fixed_cost=inst.fixed_cost, cost_basis="total"
+    )
+    with console.status("求解中 / solving…"):
+        res = model.solve(time_limit_s=time_limit, method=_method(method))
+    _finish(res, inst.name, "cflp", json_path)
+
+
+@solve_app.command("sscflp")
+def sscflp_cmd(
+    file: FileArg,
+    time_limit: TimeOpt = 600.0,
+    json_path: JsonOpt = None,
+    method: MethodOpt = "auto",
+) -> None:
+    """单一来源有容量选址（J I 格式） / single-source capacitated FL (J I format)."""
+    try:
+        inst = read_sscflp(file)
+    except InstanceFormatError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(code=1) from err
+    model = SingleSourceCFL.from_cost_matrix(
+        inst.cost, inst.demand, capacity=inst.capacity, fixed_cost=inst.fixed_cost, cost_basis="total"
+    )
+    with console.status("求解中 / solving…"):
+        res = model.solve(time_limit_s=time_limit, method=_method(method))
+    _finish(res, inst.name, "sscflp", json_path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``solve`` command group to the main app."""
+    app.add_typer(solve_app, name="solve")

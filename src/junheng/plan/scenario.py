@@ -1,0 +1,294 @@
+"""Layout scenarios: a named plan, saved in the store, compared side by side, with its procedure record.
+
+* :func:`scenario_from_result` — a scenario from a solved :class:`LayoutResult`;
+* :func:`evaluate_edits` — hand edits (close X, merge X into Y, build Z) evaluated
+  with every other existing school kept as it is: the closed schools are forced
+  closed, the receiving and new schools forced open, and the attendance zones are
+  re-optimised over that fixed network (same rules, same costs);
+* :func:`planned_tables` — the base-year registry as it would be after the plan: the
+  pupils, classes and teachers of each closed section move to the receiving school,
+  closed schools are dropped, and added places add building area; the
+  quality-balanced assessment (:func:`junheng.assess.assess`) then re-runs on it;
+* :func:`compare` — schools, pupils over 30/45 min, boarders, cost, teachers and the
+  CVs of the resource indicators after each plan;
+* store functions :func:`save_scenario`, :func:`load_scenario`, :func:`list_scenarios`,
+  :func:`record_step` — the procedure checklist the seed plan requires
+  (规划论证 → 征求意见 → 风险评估 → 集体决策 → 公开公示), with who, when and the document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from junheng.domain.tables import YearTables
+from junheng.plan.layout import LayoutResult, LayoutRules, SchoolLayout
+
+PROCEDURE: tuple[tuple[str, str], ...] = (
+    ("planning", "规划论证"),
+    ("consultation", "征求意见"),
+    ("risk", "风险评估"),
+    ("decision", "集体决策"),
+    ("publicity", "公开公示"),
+)
+STEP_NAMES = dict(PROCEDURE)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A hand edit: ``close`` X, ``merge`` X into Y, ``build`` a school named X at village Y (stage)."""
+
+    action: str
+    school: str
+    target: str = ""
+    stage: str = "primary"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named plan: decisions per school and its summary figures (frozen)."""
+
+    name: str
+    base_year: int
+    target_year: int
+    source: str  # solver | manual
+    decisions: pd.DataFrame  # school_code, name, decision, merge_into, pupils, explanation
+    summary: Mapping[str, Any]
+    variant: str = "central"
+    county_code: str = ""
+    note: str = ""
+    steps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["step", "name", "done_by", "done_on",
+                                                                              "document"]))
+
+
+def scenario_from_result(name: str, result: LayoutResult, *, base_year: int, source: str = "solver",
+                         variant: str = "central", county_code: str = "", note: str = "") -> Scenario:
+    cols = ["school_code", "name", "decision", "merge_into", "pupils", "explanation"]
+    return Scenario(name=name, base_year=base_year, target_year=result.year, source=source,
+                    decisions=result.decisions[cols].copy(), summary=_jsonable(result.summary()), variant=variant,
+                    county_code=county_code, note=note)
+
+
+def evaluate_edits(tables: YearTables, edits: Sequence[Edit], *, year: int, rules: LayoutRules,
+                   travel: Any = None, variant: str = "central", time_limit_s: float = 30.0) -> LayoutResult:
+    """The layout after hand edits, every other existing school kept (see the module docstring)."""
+    close = [e.school for e in edits if e.action in ("close", "merge")]
+    receive = [e.target for e in edits if e.action == "merge"]
+    new = [{"name": e.school, "village_code": e.target, "stage": e.stage, "code": f"NEW{k + 1}"}
+           for k, e in enumerate(edits) if e.action == "build"]
+    unknown = [e.action for e in edits if e.action not in ("close", "merge", "build")]
+    if unknown:
+        raise ValueError(f"未知的调整 / unknown edit {unknown[0]!r}: use close, merge or build")
+    public = tables.school[tables.school["ownership"] == "public"]["code"].astype(str)
+    keep = [c for c in public if c not in close] + receive
+    flagged = rules.with_flags(keep=keep, must_close=close)
+    from dataclasses import replace
+
+    flagged = replace(flagged, new_sites=tuple(new))
+    layout = SchoolLayout.from_tables(tables, year=year, rules=flagged, travel=travel, variant=variant,
+                                      new_sites=new if new else ())
+    # new schools are opened by the edit
+    sites = layout.sites.copy()
+    sites.loc[~sites["existing"], "keep"] = True
+    layout = SchoolLayout(clients=layout.clients, sites=sites, pairs=layout.pairs, rules=layout.rules,
+                          year=layout.year, assumptions=layout.assumptions, school_info=layout.school_info)
+    return layout.solve(time_limit_s=time_limit_s)
+
+
+# --------------------------------------------------------------------------- planned county
+MOVED = ["students", "boarders", "classes", "teachers", "staff"] + [f"students_g{g}" for g in range(1, 7)] + [
+    f"classes_g{g}" for g in range(1, 7)]
+
+
+def planned_tables(tables: YearTables, result: LayoutResult, *, year: int) -> YearTables:
+    """The ``year`` registry after the plan (closed sections moved to their receiving schools)."""
+    dec = result.decisions.set_index("school_code")
+    closed = [c for c, d in dec["decision"].items() if d in ("merge", "close")]
+    sec = tables.section_year[tables.section_year["year"] == year].copy()
+    sec["school_code"] = sec["school_code"].astype(str)
+    # which school each closed section's pupils go to: the receiving school of its stage
+    zones = result.zones
+    for code in closed:
+        target = str(dec.at[code, "merge_into"] or "")
+        rows = sec[sec["school_code"] == code]
+        for idx, r in rows.iterrows():
+            stage = r["stage"]
+            dest = target
+            if not dest or not ((sec["school_code"] == dest) & (sec["stage"] == stage)).any():
+                # another open section of that stage that took this school's villages, else the largest
+                cands = zones[(zones["stage"] == stage) & zones["school_code"].isin(sec["school_code"])]
+                cands = cands[~cands["school_code"].isin(closed)]
+                if cands.empty:
+                    continue
+                dest = str(cands.groupby("school_code")["pupils"].sum().idxmax())
+            tgt = sec.index[(sec["school_code"] == dest) & (sec["stage"] == stage)]
+            if len(tgt) == 0:
+                continue
+            t = tgt[0]
+            for col in MOVED:
+                a, b = sec.at[t, col], r[col]
+                if pd.notna(b):
+                    sec.at[t, col] = (0 if pd.isna(a) else a) + b
+            sec = sec.drop(index=idx)
+    keep_codes = set(sec["school_code"])
+    school = tables.school[tables.school["code"].astype(str).isin(keep_codes)
+                           | ~tables.school["code"].astype(str).isin(closed)]
+    school = school[~school["code"].astype(str).isin(closed)]
+    sy = tables.school_year[(tables.school_year["year"] == year)
+                            & ~tables.school_year["school_code"].astype(str).isin(closed)].copy()
+    added = result.sections.groupby("school_code")["places_added"].sum()
+    m2 = result.sections.assign(m2=result.sections["places_added"] * result.sections["stage"].map(
+        {"primary": 8.0, "junior": 10.0}).fillna(8.0)).groupby("school_code")["m2"].sum()
+    for col in ("building_area", "teaching_aux_area"):
+        extra = sy["school_code"].astype(str).map(m2).fillna(0.0)
+        sy[col] = sy[col].astype("Float64") + extra.astype("Float64")
+    del added
+    frames = tables.frames()
+    frames.update({"school": school, "school_year": sy, "section_year": sec[sec["school_code"].isin(
+        set(school["code"].astype(str)))]})
+    return YearTables.from_frames(**frames)
+
+
+def resource_cvs(tables: YearTables, *, year: int, pack: str = "yzjh-2017") -> dict[str, float]:
+    """County CVs of the resource indicators (资源配置) by stage: ``{"primary:<code>": cv, …}``."""
+    from junheng.assess import assess
+    from junheng.standards import load_pack
+
+    a = assess(load_pack(pack), tables, year=year)
+    return {f"{c.stage}:{c.indicator}": float(c.cv) for c in a.cvs}
+
+
+def compare(items: Sequence[tuple[Scenario, Mapping[str, float] | None]]) -> pd.DataFrame:
+    """Side by side: one column per scenario; rows are the figures and CVs (indicator rows by stage)."""
+    cols: dict[str, dict[str, Any]] = {}
+    labels = {
+        "primary_schools": "小学数 / primary schools", "junior_schools": "初中数 / junior schools",
+        "primary_pupils": "小学生 / primary pupils", "junior_pupils": "初中生 / junior pupils",
+        "pupils_over_30_45": "单程超过 30/45 分钟的学生 / pupils over 30/45 min",
+        "primary_boarders": "小学寄宿生 / primary boarders", "junior_boarders": "初中寄宿生 / junior boarders",
+        "primary_teachers": "小学需教师 / primary teachers", "junior_teachers": "初中需教师 / junior teachers",
+        "cost_total": "年度总成本（元）/ yearly cost (yuan)", "gap": "最优性间隙 / optimality gap",
+    }
+    for sc, cvs in items:
+        col: dict[str, Any] = {labels[k]: sc.summary.get(k) for k in labels}
+        dec = sc.decisions["decision"].value_counts()
+        for d in ("keep", "expand", "merge", "close", "build", "keep_small"):
+            col[f"决定：{d}"] = int(dec.get(d, 0))
+        for k, v in (cvs or {}).items():
+            col[f"差异系数 CV {k}"] = round(v, 4)
+        cols[sc.name] = col
+    return pd.DataFrame(cols)
+
+
+# --------------------------------------------------------------------------- store
+def save_scenario(engine: Engine, scenario: Scenario, *, rules: Mapping[str, Any] | None = None,
+                  replace_existing: bool = False) -> int:
+    """Save (or replace) a scenario with its decisions; returns its id."""
+    from junheng.store.layout_models import LayoutDecision, LayoutScenario
+
+    with Session(engine) as s, s.begin():
+        old = s.scalar(select(LayoutScenario).where(LayoutScenario.name == scenario.name))
+        if old is not None:
+            if not replace_existing:
+                raise ValueError(f"方案 {scenario.name!r} 已存在 / scenario {scenario.name!r} exists")
+            s.execute(delete(LayoutDecision).where(LayoutDecision.scenario_id == old.id))
+            s.delete(old)
+            s.flush()
+        row = LayoutScenario(name=scenario.name, county_code=scenario.county_code, base_year=scenario.base_year,
+                             target_year=scenario.target_year, source=scenario.source, variant=scenario.variant,
+                             rules=dict(rules or {}), summary=_jsonable(dict(scenario.summary)), note=scenario.note,
+                             created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        s.add(row)
+        s.flush()
+        for r in scenario.decisions.itertuples(index=False):
+            s.add(LayoutDecision(scenario_id=row.id, school_code=str(r.school_code), name=str(r.name),
+                                 decision=str(r.decision), merge_into=(str(r.merge_into) or None),
+                                 pupils=None if pd.isna(r.pupils) else float(r.pupils),
+                                 explanation=str(r.explanation)))
+        return int(row.id)
+
+
+def load_scenario(engine: Engine, name: str) -> Scenario:
+    from junheng.store.layout_models import LayoutDecision, LayoutScenario, LayoutStep
+
+    with Session(engine) as s:
+        row = s.scalar(select(LayoutScenario).where(LayoutScenario.name == name))
+        if row is None:
+            raise KeyError(f"没有名为 {name!r} 的方案 / no scenario named {name!r}")
+        decs = s.scalars(select(LayoutDecision).where(LayoutDecision.scenario_id == row.id)
+                         .order_by(LayoutDecision.id)).all()
+        steps = s.scalars(select(LayoutStep).where(LayoutStep.scenario_id == row.id)).all()
+        dframe = pd.DataFrame([{"school_code": d.school_code, "name": d.name, "decision": d.decision,
+                                "merge_into": d.merge_into or "", "pupils": d.pupils, "explanation": d.explanation}
+                               for d in decs], columns=["school_code", "name", "decision", "merge_into", "pupils",
+                                                        "explanation"])
+        order = {k: i for i, (k, _) in enumerate(PROCEDURE)}
+        sframe = pd.DataFrame([{"step": k, "name": cn,
+                                **next(({"done_by": x.done_by, "done_on": x.done_on, "document": x.document}
+                                        for x in steps if x.step == k), {"done_by": "", "done_on": None,
+                                                                         "document": ""})}
+                               for k, cn in PROCEDURE])
+        del order
+        return Scenario(name=row.name, base_year=row.base_year, target_year=row.target_year, source=row.source,
+                        decisions=dframe, summary=dict(row.summary), variant=row.variant,
+                        county_code=row.county_code, note=row.note, steps=sframe)
+
+
+def list_scenarios(engine: Engine) -> pd.DataFrame:
+    from junheng.store.layout_models import LayoutScenario, LayoutStep
+
+    with Session(engine) as s:
+        rows = s.scalars(select(LayoutScenario).order_by(LayoutScenario.id)).all()
+        out = []
+        for r in rows:
+            done = s.scalars(select(LayoutStep.step).where(LayoutStep.scenario_id == r.id)).all()
+            out.append({"name": r.name, "base_year": r.base_year, "target_year": r.target_year, "source": r.source,
+                        "variant": r.variant, "cost_total": r.summary.get("cost_total"),
+                        "procedure": "→".join(cn + ("✓" if k in done else "") for k, cn in PROCEDURE)})
+        return pd.DataFrame(out, columns=["name", "base_year", "target_year", "source", "variant", "cost_total",
+                                          "procedure"])
+
+
+def record_step(engine: Engine, name: str, step: str, *, done_by: str, done_on: dt.date,
+                document: str = "") -> None:
+    """Record a procedure step; steps must follow 规划论证 → 征求意见 → 风险评估 → 集体决策 → 公开公示."""
+    from junheng.store.layout_models import LayoutScenario, LayoutStep
+
+    if step not in STEP_NAMES:
+        raise ValueError(f"未知步骤 / unknown step {step!r}: {', '.join(STEP_NAMES)}")
+    keys = [k for k, _ in PROCEDURE]
+    with Session(engine) as s, s.begin():
+        row = s.scalar(select(LayoutScenario).where(LayoutScenario.name == name))
+        if row is None:
+            raise KeyError(f"没有名为 {name!r} 的方案 / no scenario named {name!r}")
+        done = set(s.scalars(select(LayoutStep.step).where(LayoutStep.scenario_id == row.id)).all())
+        missing = [STEP_NAMES[k] for k in keys[: keys.index(step)] if k not in done]
+        if missing:
+            raise ValueError(f"须先完成：{'、'.join(missing)} / earlier steps are missing: {', '.join(missing)}")
+        old = s.scalar(select(LayoutStep).where(LayoutStep.scenario_id == row.id, LayoutStep.step == step))
+        if old is None:
+            s.add(LayoutStep(scenario_id=row.id, step=step, done_by=done_by, done_on=done_on, document=document))
+        else:
+            old.done_by, old.done_on, old.document = done_by, done_on, document
+
+
+def _jsonable(d: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            out[str(k)] = _jsonable(v)
+        elif isinstance(v, (np.integer,)):
+            out[str(k)] = int(v)
+        elif isinstance(v, (float, np.floating)):
+            out[str(k)] = None if not np.isfinite(v) else float(v)
+        else:
+            out[str(k)] = v
+    return out

@@ -1,0 +1,139 @@
+"""The school layout model (junheng.plan.layout): tiny models solved by hand, infeasibility, the demo county.
+
+Hand rules for the tiny models: per-pupil funds, transport, boarding running cost 0; travel
+burden 1 元 per pupil-minute; so a pair costs pupils × minutes, an open site its fixed cost.
+Villages A 50, B 60, C 40 pupils; minutes to sites S0 / S1: A 5 / 20, B 10 / 10, C 25 / 5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from junheng.plan.layout import LayoutInfeasibleError, SchoolLayout, load_layout_rules
+
+MINUTES = np.array([[5.0, 20.0], [10.0, 10.0], [25.0, 5.0]])
+DEMAND = [50.0, 60.0, 40.0]
+
+
+def _rules(**primary: float | bool):  # type: ignore[no-untyped-def]
+    stage = {"min_size": 0, "fixed_cost": 1000, "per_pupil_cost": 0, "boarding": False,
+             "day_limit_min": 30, "m2_per_place": 1.0}
+    stage.update(primary)
+    return load_layout_rules(overrides={
+        "stage": {"primary": stage},
+        "cost": {"transport_per_pupil_km": 0.0, "travel_weight_per_minute": 1.0, "boarding_per_pupil": 0.0,
+                 "construction_per_m2": 1.0, "interest_rate": 0.0, "annuity_years": 1, "boarding_m2_per_bed": 1.0},
+        "nearest_sites": 0,
+    })
+
+
+def _solve(rules, **kw):  # type: ignore[no-untyped-def]
+    kw.setdefault("capacity", 200.0)
+    kw.setdefault("max_size", [200.0, 200.0])
+    layout = SchoolLayout.from_cost_matrix(MINUTES, DEMAND, fixed_cost=rules.stages["primary"].fixed_cost,
+                                           rules=rules, village_names=["A", "B", "C"], names=["S0", "S1"], **kw)
+    return layout.solve(time_limit_s=10)
+
+
+def test_uncapacitated_choice_by_hand() -> None:
+    # both open 2·1000 + 250 + 600 + 200 = 3050; S0 only 1000 + 250 + 600 + 1000 = 2850;
+    # S1 only 1000 + 1000 + 600 + 200 = 2800  → open S1 alone
+    r = _solve(_rules())
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(2800.0)
+    assert list(r.sections.loc[r.sections["open"], "name"]) == ["S1"]
+    assert set(r.zones["school_name"]) == {"S1"}
+    assert r.bound <= r.objective + 1e-6
+    dec = r.decisions.set_index("name")
+    assert dec.at["S0", "decision"] == "merge" and dec.at["S0", "merge_into_name"] == "S1"
+    assert "S1" in dec.at["S0", "explanation"]
+
+
+def test_minimum_size_forces_one_site() -> None:
+    # fixed 100: both open = 200 + 250 + 600 + 200 = 1250, but with a minimum of 120 pupils no split of
+    # 150 pupils gives both sites 120 → S0 alone 100+250+600+1000 = 1950, S1 alone 100+1000+600+200 = 1900
+    free = _solve(_rules(fixed_cost=100))
+    assert free.objective == pytest.approx(1250.0)
+    assert free.sections["open"].sum() == 2
+    r = _solve(_rules(fixed_cost=100, min_size=120))
+    assert r.objective == pytest.approx(1900.0)
+    assert list(r.sections.loc[r.sections["open"], "name"]) == ["S1"]
+    assert "最小规模 120" in r.decisions.set_index("name").at["S0", "explanation"]
+
+
+def test_keep_small_flag_exempts_from_minimum() -> None:
+    rules = _rules(fixed_cost=100, min_size=120)
+    layout = SchoolLayout.from_cost_matrix(MINUTES, DEMAND, capacity=200.0, fixed_cost=100, rules=rules,
+                                           names=["S0", "S1"], keep=[0, 1])
+    r = layout.solve(time_limit_s=10)
+    # both kept (exempt from the minimum): A→S0 250, B→either 600, C→S1 200, + 2·100 = 1250
+    assert r.objective == pytest.approx(1250.0)
+    assert r.sections["open"].all()
+    # only S0 kept: S1 would need ≥ 120 = all three villages (100+100+1000+600+200 = 2000), so S0 alone:
+    # 100 + 250 + 600 + 1000 = 1950
+    one = SchoolLayout.from_cost_matrix(MINUTES, DEMAND, capacity=200.0, fixed_cost=100, rules=rules,
+                                        names=["S0", "S1"], keep=[0]).solve(time_limit_s=10)
+    assert one.objective == pytest.approx(1950.0)
+
+
+def test_expansion_cost_by_hand() -> None:
+    # S1 has room for 100 only; a place costs 2 元/yr (2 m² × 1 元, capital recovery 1).
+    # S1 alone: 2800 + 50 places × 2 = 2900 > S0 alone 2850 → S0 alone
+    r = _solve(_rules(m2_per_place=2.0), capacity=[200.0, 100.0])
+    assert r.objective == pytest.approx(2850.0)
+    assert list(r.sections.loc[r.sections["open"], "name"]) == ["S0"]
+    # with 1 元 a place S1 alone costs 2850 too; with 0.5 it wins at 2825 and is an expansion
+    r2 = _solve(_rules(m2_per_place=0.5), capacity=[200.0, 100.0])
+    assert r2.objective == pytest.approx(2825.0)
+    s1 = r2.sections.set_index("name").loc["S1"]
+    assert s1["places_added"] == pytest.approx(50.0)
+    assert r2.decisions.set_index("name").at["S1", "decision"] == "expand"
+
+
+def test_boarding_beyond_the_day_limit() -> None:
+    # C is 40 min from S0 with S1 closed by the user: C's pupils board at S0 (limit 30, boarding ≤ 90)
+    minutes = MINUTES.copy()
+    minutes[2, 0] = 40.0
+    rules = _rules(boarding=True, boarding_limit_min=90)
+    layout = SchoolLayout.from_cost_matrix(minutes, DEMAND, capacity=200.0, fixed_cost=1000, rules=rules,
+                                           names=["S0", "S1"], village_names=["A", "B", "C"], must_close=[1])
+    r = layout.solve(time_limit_s=10)
+    z = r.zones.set_index("village_name")
+    assert bool(z.at["C", "boards"]) and not bool(z.at["A", "boards"])
+    # boarders travel weekly: 40 min × 76/380 trips-weight = 8 per pupil; beds 0 + 40 new beds at 1 元
+    assert r.objective == pytest.approx(1000 + 250 + 600 + 40 * 40 * 76 / 380 + 40 * 1.0)
+    assert r.sections.set_index("name").at["S0", "boarders"] == pytest.approx(40.0)
+
+
+def test_infeasible_travel_names_the_village_and_rule() -> None:
+    minutes = np.vstack([MINUTES, [45.0, 50.0]])
+    layout = SchoolLayout.from_cost_matrix(minutes, [*DEMAND, 30.0], capacity=200.0, fixed_cost=1000,
+                                           rules=_rules(), village_names=["A", "B", "C", "D"])
+    with pytest.raises(LayoutInfeasibleError, match="村 D 的小学生在 30 分钟内没有可达学校") as err:
+        layout.solve(time_limit_s=10)
+    assert err.value.rule == "day_travel_limit"
+
+
+def test_infeasible_minimum_size_is_diagnosed() -> None:
+    # one site, 150 pupils, a minimum of 300 and no exemption: nowhere to send the children
+    layout = SchoolLayout.from_cost_matrix(MINUTES[:, :1], DEMAND, capacity=500.0, fixed_cost=100,
+                                           rules=_rules(min_size=300), names=["S0"])
+    with pytest.raises(LayoutInfeasibleError, match="最小规模") as err:
+        layout.solve(time_limit_s=10)
+    assert err.value.rule == "min_size"
+
+
+def test_heuristic_matches_the_exact_answer_on_a_small_model() -> None:
+    rng = np.random.default_rng(3)
+    n, m = 30, 8
+    minutes = rng.uniform(2, 28, (n, m))
+    demand = rng.integers(20, 80, n).astype(float)
+    rules = _rules(fixed_cost=5000)
+    layout = SchoolLayout.from_cost_matrix(minutes, demand, capacity=400.0, max_size=400.0, fixed_cost=5000,
+                                           rules=rules)
+    exact = layout.solve(time_limit_s=20, method="mip")
+    heur = layout.solve(time_limit_s=5, method="heuristic")
+    assert exact.status == "optimal"
+    assert heur.bound <= exact.objective + 1e-6 <= heur.objective + 1e-6
+    assert heur.objective <= exact.objective * 1.05
