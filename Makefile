@@ -57,10 +57,20 @@ test: $(STAMP) system-deps postgres assets
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/junheng/domain src/junheng/geo src/junheng/store src/junheng/io
+	$(BIN)/mypy src/junheng/domain src/junheng/geo src/junheng/store src/junheng/io src/junheng/assess \
+	  src/junheng/standards src/junheng/plan src/junheng/synth src/junheng/report src/junheng/registry \
+	  src/junheng/care src/junheng/services src/junheng/web
 
+# Benchmarks: each records its figures in docs/benchmarks.md (long: run one at a time on a quiet machine).
 bench: $(STAMP)
 	$(BIN)/python bench/import_city.py
+	$(BIN)/python bench/assess_province.py
+	$(BIN)/python bench/layout_county.py --province
+	$(BIN)/python bench/layout_pmed.py
+	$(BIN)/python bench/teachers_city.py
+	$(BIN)/python bench/web_load.py
+	$(BIN)/python bench/linkage_quality.py
+	$(BIN)/python bench/linkage_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
