@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from fixtures import tiny_tables
 from junheng.cli import app
 from junheng.io import write_workbook
-from junheng.store.engine import current_revision, make_engine
+from junheng.store.engine import current_heads, make_engine, script_heads
 
 runner = CliRunner()
 
@@ -23,7 +23,8 @@ def test_init_creates_the_schema_and_upgrade_is_idempotent(db_url: str) -> None:
     engine = make_engine(db_url)
     assert {"org_unit", "school", "school_year", "section_year", "child", "import_batch"} <= set(
         inspect(engine).get_table_names())
-    assert current_revision(engine) is not None
+    assert current_heads(engine) == script_heads()  # at every head shipped
+    assert script_heads()
     engine.dispose()
 
 

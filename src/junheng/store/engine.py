@@ -61,8 +61,16 @@ def upgrade(url: str | None = None, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url or default_url()), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_heads(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (one per migration branch not yet merged)."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+
+
+def script_heads() -> tuple[str, ...]:
+    """The newest revision of each branch shipped with this version of Junheng."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config(default_url())).get_heads()))
