@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from junheng.commands.common import load_input
 from junheng.domain.tables import YearTables
 
 console = Console()
@@ -21,14 +22,7 @@ def _tables(db: str | None, data: Path | None, demo: str | None, year: int) -> Y
         from junheng.synth import generate_county
 
         return generate_county(demo, seed=7, children=False, teachers=False)
-    if data is not None:
-        from junheng.io import read_workbook
-
-        return read_workbook(data)
-    from junheng.store import make_engine
-    from junheng.store.tables import load_tables
-
-    return load_tables(make_engine(db))
+    return load_input(db=db, data=data)
 
 
 def layout_command(

@@ -7,48 +7,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from junheng.commands.common import err_console, import_progress, print_issues
 from junheng.domain import fields as F
 
 console = Console()
-err_console = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="数据库地址（默认 JUNHENG_DB 或 ./junheng.db）/ database URL or SQLite file path"),
 ]
-MAX_SHOWN = 200
 
-
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
+def _engine(db: str | None):
     from junheng.store.engine import make_engine
 
     return make_engine(db)
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err_console, transient=True)
-
-
-def _print_issues(issues, report: Path | None) -> None:  # type: ignore[no-untyped-def]
-    from junheng.io.errors import write_error_report
-
-    table = Table(title=f"发现 {len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported",
-                  show_lines=False)
-    for col in ("代码", "工作表", "行", "列", "应为", "实为", "说明"):
-        table.add_column(col, overflow="fold")
-    for i in issues[:MAX_SHOWN]:
-        table.add_row(i.code, i.sheet, "" if i.row is None else str(i.row), i.column, i.expected, i.found,
-                      i.message or i.title)
-    err_console.print(table)
-    if len(issues) > MAX_SHOWN:
-        err_console.print(f"（仅显示前 {MAX_SHOWN} 条，完整清单见错误报告 / first {MAX_SHOWN} shown）")
-    if report is not None:
-        write_error_report(issues, report)
-        err_console.print(f"错误报告已写入 / error report written: [bold]{report}[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -103,23 +77,16 @@ def register(app: typer.Typer) -> None:
         if check:
             _, issues, _ = check_files(files, engine=engine, table=table)
             if issues:
-                _print_issues(issues, report)
+                print_issues(issues, report)
                 raise typer.Exit(1)
             console.print("检查通过 / no errors found")
             return
-        with _progress() as bar:
-            tasks: dict[str, int] = {}
-
-            def progress(key: str, done: int, total: int) -> None:
-                if key not in tasks:
-                    tasks[key] = bar.add_task(f"写入 {F.SHEETS_BY_KEY[key].zh}", total=total)
-                bar.update(tasks[key], completed=done)
-
+        with import_progress() as (bar, progress):
             try:
                 result = import_files(engine, files, user=user, table=table, progress=progress)
             except ImportRejected as rej:
                 bar.stop()
-                _print_issues(rej.issues, report)
+                print_issues(rej.issues, report)
                 raise typer.Exit(1) from None
         t = Table(title=f"导入完成 / imported (批次 {result.batch_id}, {result.seconds:.1f} s)")
         t.add_column("表 / table")
@@ -164,19 +131,12 @@ def register(app: typer.Typer) -> None:
             from junheng.io.template import write_workbook
 
             write_workbook(xlsx, tables)
-        with _progress() as bar:
-            tasks: dict[str, int] = {}
-
-            def progress(key: str, done: int, total: int) -> None:
-                if key not in tasks:
-                    tasks[key] = bar.add_task(f"写入 {F.SHEETS_BY_KEY[key].zh}", total=total)
-                bar.update(tasks[key], completed=done)
-
+        with import_progress() as (bar, progress):
             try:
                 import_tables(_engine(url), tables, source=f"demo-{county}-seed{seed}", progress=progress)
             except ImportRejected as rej:
                 bar.stop()
-                _print_issues(rej.issues, None)
+                print_issues(rej.issues, None)
                 raise typer.Exit(1) from None
         _print_summary(url, county)
 

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from junheng.commands.common import load_input
+
 console = Console()
 err = Console(stderr=True)
 
@@ -42,19 +44,7 @@ def teachers_command(
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
         task = progress.add_task("读取数据 / reading data …")
-        if data is not None:
-            from junheng.io import ImportRejected, read_workbook
-
-            try:
-                tables = read_workbook(data)
-            except ImportRejected as exc:
-                err.print(f"[red]数据文件有误 / the data file has errors:[/red]\n{exc}")
-                raise typer.Exit(2) from exc
-        else:
-            from junheng.store import make_engine
-            from junheng.store.tables import load_tables
-
-            tables = load_tables(make_engine(db), years=range(year - 4, year + 1), county=county)
+        tables = load_input(db=db, data=data, years=range(year - 4, year + 1), county=county)
         if year not in tables.years:
             err.print(f"[red]数据中没有 {year} 学年 / no data for school year {year}[/red] (有 / found: {tables.years})")
             raise typer.Exit(2)

@@ -1,0 +1,228 @@
+"""Commands of 控辍保学: ``junheng registry check`` (四查三比对) and ``junheng case …`` (一人一案).
+
+Children's names and ID numbers are never printed: the console shows counts,
+case lists show masked values; the ledgers go to files for the officers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="数据库地址（默认 JUNHENG_DB 或 ./junheng.db）/ database URL or SQLite file path"),
+]
+ByOption = Annotated[str, typer.Option("--by", help="操作人 / who acts")]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"日期应为 2026-09-01 格式 / expected a date like 2026-09-01: {text}") from None
+
+
+def _fail_import(exc: Exception) -> None:
+    from junheng.io.errors import ImportRejected
+
+    assert isinstance(exc, ImportRejected)
+    table = Table(title=f"发现 {len(exc.issues)} 处错误，未处理任何数据 / {len(exc.issues)} errors, nothing done")
+    for col in ("代码", "文件", "行", "列", "应为", "实为"):
+        table.add_column(col, overflow="fold")
+    for i in exc.issues[:200]:
+        table.add_row(i.code, i.file, "" if i.row is None else str(i.row), i.column, i.expected, i.found)
+    err_console.print(table)
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    reg_app = typer.Typer(help="人员名单比对（四查三比对）/ person registries and matching", no_args_is_help=True)
+    case_app = typer.Typer(help="控辍保学一人一案 / one case per child", no_args_is_help=True)
+    app.add_typer(reg_app, name="registry")
+    app.add_typer(case_app, name="case")
+
+    @reg_app.command("check")
+    def check_cmd(
+        population: Annotated[Path, typer.Option(help="户籍 population.csv / .xlsx")],
+        roll: Annotated[Path, typer.Option(help="学籍 roll.csv")],
+        attendance: Annotated[Path, typer.Option(help="在校 attendance.csv")],
+        out: Annotated[Path, typer.Option(help="输出目录 / output folder")],
+        poverty: Annotated[Path | None, typer.Option(help="脱贫户/监测户 poverty.csv")] = None,
+        dibao: Annotated[Path | None, typer.Option(help="低保/特困 dibao.csv")] = None,
+        disability: Annotated[Path | None, typer.Option(help="残联 disability.csv")] = None,
+        left_behind: Annotated[Path | None, typer.Option("--left-behind", help="留守 left_behind.csv")] = None,
+        exceptions: Annotated[Path | None, typer.Option(help="合理例外（附证明）exceptions.csv")] = None,
+        decisions: Annotated[Path | None, typer.Option(help="人工核对结果（填好的 review.csv）")] = None,
+        as_of: Annotated[str, typer.Option("--as-of", help="核查日期 / check date, e.g. 2026-09-01")] = "",
+        cutoff: Annotated[str, typer.Option(help="入学年龄截止月-日 / age cut-off MM-DD")] = "08-31",
+        engine: Annotated[str, typer.Option(help="duckdb（默认）或 spark / linkage engine")] = "duckdb",
+        threshold: Annotated[float, typer.Option(help="自动匹配阈值 / match probability threshold")] = 0.9,
+        review_floor: Annotated[float, typer.Option(help="低于此概率不进入人工核对 / review floor")] = 0.5,
+    ) -> None:
+        """比对户籍、学籍、在校和帮扶名单，输出三本台账 / run the 四查三比对 comparisons and write the ledgers."""
+        from junheng.io.errors import ImportRejected
+        from junheng.registry import (
+            SchoolAgeRule,
+            check,
+            read_decisions,
+            read_exceptions,
+            read_registry,
+            write_outputs,
+        )
+
+        day = _date(as_of) if as_of else dt.date.today()
+        month, d = (int(x) for x in cutoff.split("-"))
+        files = {"population": population, "roll": roll, "attendance": attendance, "poverty": poverty,
+                 "dibao": dibao, "disability": disability, "left_behind": left_behind}
+        try:
+            with err_console.status("读取名单 / reading registries"):
+                regs = {k: read_registry(p, k) for k, p in files.items() if p is not None}
+                exc = read_exceptions(exceptions) if exceptions else None
+                dec = read_decisions(decisions) if decisions else None
+        except ImportRejected as e:
+            _fail_import(e)
+            return
+        with err_console.status(f"比对中（{engine}）/ matching"):
+            result = check(regs["population"], regs["roll"], regs["attendance"], as_of=day,
+                           poverty=regs.get("poverty"), dibao=regs.get("dibao"), disability=regs.get("disability"),
+                           left_behind=regs.get("left_behind"), exceptions=exc, decisions=dec,
+                           rule=SchoolAgeRule(cutoff_month=month, cutoff_day=d), engine=engine,
+                           threshold=threshold, review_floor=review_floor)
+        write_outputs(result, out, population=regs["population"], roll=regs["roll"])
+        s = result.summary
+        t = Table(title=f"核查结果 {day} / check results")
+        t.add_column("项目")
+        t.add_column("数量", justify="right")
+        for label, key in (("适龄儿童 school-age", "school_age"), ("失学 out of school", "out_of_school"),
+                           ("疑似辍学 suspected dropouts", "suspected_dropouts"), ("重点关注 priority", "priority"),
+                           ("待人工核对 review", "review")):
+            t.add_row(label, str(s[key]))
+        for m, n in s["links"].items():
+            t.add_row(f"匹配 links ({m})", str(n))
+        console.print(t)
+        console.print(f"台账已写入 / ledgers written to [bold]{out}[/]")
+
+    @case_app.command("open")
+    def case_open(
+        run: Annotated[Path, typer.Argument(help="registry check 的输出目录 / a check's output folder")],
+        by: ByOption,
+        db: DbOption = None,
+    ) -> None:
+        """为台账中的每名儿童建案（疑似）/ open a case for every child in a check's ledgers."""
+        import pandas as pd
+
+        from junheng.care import CaseService
+
+        svc = CaseService(_engine(db))
+        now = dt.datetime.now().replace(microsecond=0)
+        n = 0
+        oos = pd.read_csv(run / "out_of_school.csv", dtype=str, keep_default_na=False)
+        for r in oos.itertuples(index=False):
+            key = r.id_number or f"{r.name}|{r.birth_date}|{r.village_code}"
+            svc.open(key, "out_of_school", by=by, at=now, name=r.name, id_number=r.id_number or None,
+                     village_code=r.village_code or None)
+            n += 1
+        drop = pd.read_csv(run / "suspected_dropouts.csv", dtype=str, keep_default_na=False)
+        for r in drop.itertuples(index=False):
+            svc.open(r.id_number or r.student_id, "suspected_dropout", by=by, at=now, name=r.name,
+                     id_number=r.id_number if len(r.id_number) == 18 else None, student_id=r.student_id,
+                     school_code=r.school_code)
+            n += 1
+        console.print(f"已处理 {n} 名儿童，现有案例 {svc.count()} 件 / {n} children processed")
+
+    @case_app.command("list")
+    def case_list(
+        db: DbOption = None,
+        state: Annotated[str | None, typer.Option(help="状态 / state, e.g. suspected")] = None,
+        township: Annotated[str | None, typer.Option(help="乡镇代码 / township code")] = None,
+    ) -> None:
+        """按状态、乡镇列出案例（姓名、身份证号脱敏）/ list cases (masked)."""
+        from junheng.care import CaseService
+
+        df = CaseService(_engine(db)).cases(state=state, township=township)
+        t = Table(title=f"案例 {len(df)} 件 / cases")
+        for col in ("编号", "状态", "姓名", "身份证号", "学校", "乡镇", "期限", "逾期", "版本"):
+            t.add_column(col)
+        for r in df.itertuples(index=False):
+            t.add_row(str(r.id), r.state_label, r.name, r.id_number, str(r.school_code or ""),
+                      str(r.township_code or ""), str(r.deadline or ""), "是" if r.overdue else "", str(r.version))
+        console.print(t)
+
+    @case_app.command("show")
+    def case_show(case_id: int, db: DbOption = None) -> None:
+        """案例详情与全部历史（脱敏）/ a case and its whole history (masked)."""
+        from junheng.care import CaseService
+        from junheng.domain.idnumber import mask_id_number, mask_name
+
+        rec = CaseService(_engine(db)).get(case_id)
+        c = rec.case
+        console.print(f"案例 {rec.id}  {mask_name(rec.name)}  {mask_id_number(rec.id_number)}  "
+                      f"状态 {c.state.label}  版本 {c.version}  期限 {c.deadline or '—'}")
+        console.print("责任人 / responsible: " + json.dumps(c.responsible, ensure_ascii=False))
+        t = Table(title="历史 / history")
+        for col in ("#", "时间", "操作人", "操作", "从", "到", "内容"):
+            t.add_column(col, overflow="fold")
+        for e in c.history:
+            t.add_row(str(e.seq), e.at.isoformat(sep=" "), e.by, e.action, e.from_state, e.to_state,
+                      json.dumps(e.data, ensure_ascii=False))
+        console.print(t)
+
+    @case_app.command("act")
+    def case_act(
+        case_id: int,
+        action: Annotated[str, typer.Argument(help="assign|verify|attempt|place|track|relapse|close|note")],
+        version: Annotated[int, typer.Option(help="您看到的版本号 / the version you saw")],
+        by: ByOption,
+        data: Annotated[list[str] | None, typer.Option("--set", help="字段=值，可多次 / key=value, repeatable")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """对案例执行一步操作 / apply one action to a case."""
+        from junheng.care import CaseService, ConcurrentEdit, IllegalTransition
+
+        fields = dict(item.split("=", 1) for item in (data or []))
+        try:
+            c = CaseService(_engine(db)).act(case_id, action, fields, expected_version=version, by=by,
+                                             at=dt.datetime.now().replace(microsecond=0))
+        except (IllegalTransition, ConcurrentEdit) as e:
+            err_console.print(f"[red]{e}[/]")
+            raise typer.Exit(1) from None
+        console.print(f"案例 {case_id}: {c.state.label}（版本 {c.version}）")
+
+    @case_app.command("report")
+    def case_report_cmd(
+        kind: Annotated[str, typer.Argument(help="school-monthly（学校一月一报告）| county-quarterly（县区一季度一复核）")],
+        period: Annotated[str, typer.Argument(help="2026-09 或 2026Q3")],
+        out: Annotated[Path, typer.Option(help="输出 .xlsx 或 .csv")],
+        db: DbOption = None,
+    ) -> None:
+        """“四个一”报告 / the 四个一 reports."""
+        from junheng.care import CaseService, case_report, period_of_month, period_of_quarter, write_report
+
+        if kind == "school-monthly":
+            start, end = period_of_month(period)
+            by, title = "school_code", f"学校月报 {period}"
+        elif kind == "county-quarterly":
+            start, end = period_of_quarter(period)
+            by, title = "township_code", f"县区季度复核 {period}"
+        else:
+            raise typer.BadParameter("school-monthly 或 county-quarterly")
+        svc = CaseService(_engine(db))
+        rep = case_report(svc.cases(masked=False), svc.events(), start=start, end=end, by=by)
+        write_report(rep, out, title=title)
+        console.print(f"报告已写入 / report written: [bold]{out}[/]（{len(rep)} 个单位）")
+
+
+def _engine(db: str | None) -> Any:
+    from junheng.store.engine import make_engine
+
+    return make_engine(db)
