@@ -44,8 +44,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: 
         upgrade(url)
         yield url
     finally:
-        from sqlalchemy.engine import Engine  # noqa: F401  (engines are disposed by the tests)
-
         with _pg_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

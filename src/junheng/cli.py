@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "junheng.commands.web",
     "junheng.commands.teachers",
     "junheng.commands.layout",
+    "junheng.commands.care",
 )
 
 

@@ -188,4 +188,5 @@ TABLES: dict[str, Table] = {
 """Registry tables by their catalogue key (``SheetSpec.key``)."""
 
 from junheng.store import auth_models as _auth_models  # noqa: E402,F401  (web tables: one metadata for Alembic)
+from junheng.store import care_models as _care_models  # noqa: E402,F401  (care cases: one metadata for Alembic)
 from junheng.store import layout_models as _layout_models  # noqa: E402,F401  (layout scenarios: one metadata for Alembic)

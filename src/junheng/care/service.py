@@ -1,0 +1,168 @@
+"""The store-backed case service: open, act, read — nothing deleted, concurrent edits detected.
+
+Each action loads the case's history, applies the pure state machine
+(:mod:`junheng.care.workflow`), then in one transaction appends the event and
+updates the case row only if its ``version`` is still the one the user saw
+(optimistic locking).  If another user changed the case meanwhile, nothing is
+written and ``ConcurrentEdit`` tells the second user the current version and
+what changed; their input is not lost — they can re-apply it to the new state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from junheng.care.workflow import Case, CaseRules, CaseState, Event, apply, open_case
+from junheng.domain.idnumber import mask_id_number, mask_name
+from junheng.store.care_models import CareCase, CareEvent
+
+
+class ConcurrentEdit(RuntimeError):
+    """The case changed since the user loaded it; nothing was written."""
+
+    def __init__(self, case_id: int, expected: int, current: int, since: list[Event]) -> None:
+        who = "、".join(sorted({e.by for e in since})) or "他人"
+        super().__init__(f"案例 {case_id} 已被 {who} 修改（版本 {expected} → {current}），本次操作未保存，请刷新后重试"
+                         f" / case {case_id} was changed by someone else (version {expected} → {current}); "
+                         "nothing was saved")
+        self.case_id, self.expected, self.current, self.since = case_id, expected, current, since
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: int
+    case: Case
+    id_number: str | None
+    name: str
+    student_id: str | None
+    school_code: str | None
+    village_code: str | None
+    township_code: str | None
+
+
+class CaseService:
+    """Cases in the database at ``engine``."""
+
+    def __init__(self, engine: Engine, *, rules: CaseRules | None = None) -> None:
+        self.engine = engine
+        self.rules = rules or CaseRules()
+
+    # ------------------------------------------------------------------ writing
+    def open(self, child_key: str, source: str, *, by: str, at: dt.datetime, name: str = "",
+             id_number: str | None = None, student_id: str | None = None, school_code: str | None = None,
+             village_code: str | None = None, responsible: dict[str, str] | None = None) -> int:
+        """Open a case (state 疑似); if the child already has a case not yet closed, return its id."""
+        with self.engine.begin() as conn:
+            existing = conn.execute(select(CareCase.id).where(
+                CareCase.child_key == child_key, CareCase.state != CaseState.CLOSED.value)).scalar()
+            if existing is not None:
+                return int(existing)
+            case = open_case(child_key, source, by=by, at=at, rules=self.rules, responsible=responsible)
+            township = village_code[:9] + "000" if village_code else None
+            cid = conn.execute(insert(CareCase).values(
+                child_key=child_key, source=source, state=case.state.value, version=case.version,
+                id_number=id_number, name=name, student_id=student_id, school_code=school_code,
+                village_code=village_code, township_code=township, opened_on=case.opened_on,
+                deadline=case.deadline, tracking_until=None, responsible=case.responsible,
+            ).returning(CareCase.id)).scalar_one()
+            ev = case.history[0]
+            conn.execute(insert(CareEvent).values(case_id=cid, seq=ev.seq, action=ev.action, from_state=ev.from_state,
+                                                  to_state=ev.to_state, actor=ev.by, at=ev.at, data=_jsonable(ev.data), note=""))
+        return int(cid)
+
+    def act(self, case_id: int, action: str, data: dict[str, Any] | None = None, *, expected_version: int,
+            by: str, at: dt.datetime) -> Case:
+        """Apply ``action``; ``expected_version`` is the version the user saw.
+
+        Raises ``IllegalTransition`` (not allowed now) or ``ConcurrentEdit`` (changed meanwhile).
+        """
+        record = self.get(case_id)
+        if record.case.version != expected_version:
+            raise ConcurrentEdit(case_id, expected_version, record.case.version,
+                                 list(record.case.history[expected_version:]))
+        new = apply(record.case, action, data, by=by, at=at, rules=self.rules)
+        ev = new.history[-1]
+        try:
+            with self.engine.begin() as conn:
+                res = conn.execute(update(CareCase).where(
+                    CareCase.id == case_id, CareCase.version == expected_version).values(
+                    state=new.state.value, version=new.version, deadline=new.deadline,
+                    tracking_until=new.tracking_until, responsible=new.responsible))
+                if res.rowcount != 1:
+                    raise _Stale
+                conn.execute(insert(CareEvent).values(case_id=case_id, seq=ev.seq, action=ev.action,
+                                                      from_state=ev.from_state, to_state=ev.to_state, actor=ev.by,
+                                                      at=ev.at, data=_jsonable(ev.data), note=""))
+        except (_Stale, IntegrityError):
+            fresh = self.get(case_id)
+            raise ConcurrentEdit(case_id, expected_version, fresh.case.version,
+                                 list(fresh.case.history[expected_version:])) from None
+        return new
+
+    # ------------------------------------------------------------------ reading
+    def get(self, case_id: int) -> CaseRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(CareCase).where(CareCase.id == case_id)).mappings().one_or_none()
+            if row is None:
+                raise KeyError(f"案例 {case_id} 不存在 / no case {case_id}")
+            events = conn.execute(select(CareEvent.__table__).where(
+                CareEvent.case_id == case_id).order_by(CareEvent.seq)).mappings().all()
+            history = tuple(Event(e["seq"], e["action"], e["from_state"], e["to_state"], e["actor"], e["at"],
+                                  dict(e["data"] or {})) for e in events)
+        case = Case(row["child_key"], row["source"], CaseState(row["state"]), int(row["version"]), row["opened_on"],
+                    row["deadline"], row["tracking_until"], dict(row["responsible"] or {}), history)
+        return CaseRecord(int(row["id"]), case, row["id_number"], row["name"], row["student_id"], row["school_code"],
+                          row["village_code"], row["township_code"])
+
+    def cases(self, *, state: str | None = None, township: str | None = None, school: str | None = None,
+              today: dt.date | None = None, masked: bool = True) -> pd.DataFrame:
+        """The case list (names and ID numbers masked unless ``masked=False``)."""
+        q = select(CareCase.__table__)
+        if state:
+            q = q.where(CareCase.state == state)
+        if township:
+            q = q.where(CareCase.township_code == township)
+        if school:
+            q = q.where(CareCase.school_code == school)
+        with self.engine.connect() as conn:
+            df = pd.DataFrame(conn.execute(q.order_by(CareCase.id)).mappings().all())
+        if df.empty:
+            return pd.DataFrame(columns=["id", "state", "state_label", "name", "id_number", "school_code",
+                                         "township_code", "deadline", "overdue", "version"])
+        today = today or dt.date.today()
+        df["state_label"] = df["state"].map(lambda s: CaseState(s).label)
+        df["overdue"] = [s != "closed" and d is not None and not pd.isna(d) and today > d
+                         for s, d in zip(df["state"], df["deadline"], strict=True)]
+        if masked:
+            df["name"] = df["name"].map(mask_name)
+            df["id_number"] = df["id_number"].map(mask_id_number)
+        return df
+
+    def events(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pd.DataFrame:
+        q = select(CareEvent.__table__)
+        if since is not None:
+            q = q.where(CareEvent.at >= since)
+        if until is not None:
+            q = q.where(CareEvent.at < until)
+        with self.engine.connect() as conn:
+            df = pd.DataFrame(conn.execute(q.order_by(CareEvent.case_id, CareEvent.seq)).mappings().all())
+        return df if not df.empty else pd.DataFrame(columns=["case_id", "seq", "action", "from_state", "to_state",
+                                                             "actor", "at", "data"])
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(CareCase)).scalar_one())
+
+
+class _Stale(Exception):
+    pass
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in d.items()}
