@@ -172,8 +172,12 @@ def test_clerk_cannot_open_another_school(server, browser) -> None:  # type: ign
     from junheng.services import auth
     from junheng.store.engine import make_engine
 
+    from junheng.io import import_tables
+
     base, tmp = server
     engine = make_engine(f"sqlite:///{tmp / 'web.db'}")
+    # the schools must exist; under pytest-xdist this test may run without the upload test before it
+    import_tables(engine, tiny_tables(), source="clerk-test")
     auth.ensure_user(engine, username="clerk", password=PASSWORD, role="school_clerk", school_code=S_NINE,
                      reset=True)
     engine.dispose()

@@ -24,19 +24,35 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="监听地址 / bind address")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
         secure_cookies: Annotated[bool, typer.Option(help="仅经 HTTPS 发送 Cookie / HTTPS-only cookies")] = False,
+        workers: Annotated[int, typer.Option(min=1, max=16, help="服务进程数（多核时可设为核数）/ server processes")] = 1,
     ) -> None:
         """启动网页应用（先升级数据库结构）/ run the web application (upgrades the schema first)."""
+        import os
+
         import uvicorn
 
+        from junheng.services.jobs import JobRunner
         from junheng.services.settings import Settings
-        from junheng.store.engine import default_url, upgrade
+        from junheng.store.engine import default_url, make_engine, upgrade
         from junheng.web import create_app
 
         url = db or default_url()
         upgrade(url)
-        app = create_app(Settings.from_env(db_url=url, secure_cookies=secure_cookies or None))
         console.print(f"均衡 Junheng 网页应用 / web app: [bold]http://{host}:{port}[/]  (API: /api/docs)")
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        if workers == 1:
+            app = create_app(Settings.from_env(db_url=url, secure_cookies=secure_cookies or None))
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+            return
+        # Several processes: jobs left unfinished by a stopped server are failed here, once, before any worker
+        # exists; the workers never recover (a restarted worker must not fail its siblings' live jobs).
+        engine = make_engine(url)
+        JobRunner(engine).recover()
+        engine.dispose()
+        os.environ["JUNHENG_DB"] = url
+        if secure_cookies:
+            os.environ["JUNHENG_SECURE_COOKIES"] = "1"
+        uvicorn.run("junheng.web.app:worker_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)
 
     user_app = typer.Typer(help="用户管理 / users of the web application", no_args_is_help=True)
     app.add_typer(user_app, name="user")

@@ -22,6 +22,7 @@ from junheng.services import audit
 from junheng.services import counties as C
 from junheng.services.assessments import school_indicators, school_verdicts
 from junheng.services.authz import Actor
+from junheng.services.cache import cached, registry_version
 from junheng.services.errors import Conflict, Invalid, NotFound
 from junheng.store.models import TABLES, OrgUnit, School, Teacher
 
@@ -121,12 +122,34 @@ def _school_row(conn, code: str) -> dict[str, Any]:
 
 
 def get_school(engine: Engine, actor: Actor, code: str) -> dict[str, Any]:
-    """The school page: profile, yearly facts (school and sections), indicators of the latest assessment."""
+    """The school page: profile, yearly facts (school and sections), indicators of the latest assessment.
+
+    The scope check runs on every request.  The profile and facts are cached
+    (:mod:`junheng.services.cache`) under the registry version and the count
+    and sum of ``school.version`` in the county: an import or any school edit
+    (which bumps that school's version; the page also shows the names of the
+    parent school and teaching points) gives a new key.
+    """
     actor.require("view_registry")
+    sch = School.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(sch.c.township_code).where(sch.c.code == code)).first()
+        if row is None:
+            raise NotFound(f"学校不存在：{code}", f"no school {code}")
+        actor.check_school(code, row.township_code)
+        edits = tuple(conn.execute(select(func.count(), func.sum(sch.c.version)).where(
+            func.substr(sch.c.township_code, 1, 6) == row.township_code[:6])).one())
+    data = cached(("school", code, registry_version(engine), edits), lambda: _school_data(engine, code))
+    county = data["profile"]["township_code"][:6] + "000000"
+    return {"profile": dict(data["profile"]), "school_years": data["school_years"], "sections": data["sections"],
+            "indicators": school_indicators(engine, actor, county, code),
+            "can_edit": actor.can("edit_school"), "can_view_personal": actor.can("view_personal")}
+
+
+def _school_data(engine: Engine, code: str) -> dict[str, Any]:
     sy, sec, org = TABLES["school_year"], TABLES["section_year"], OrgUnit.__table__
     with engine.connect() as conn:
         school = _school_row(conn, code)
-        actor.check_school(code, school["township_code"])
         names = dict(conn.execute(select(org.c.code, org.c.name).where(
             org.c.code.in_([school["township_code"], school["village_code"] or ""]))).all())
         parent = None
@@ -139,7 +162,6 @@ def get_school(engine: Engine, actor: Actor, code: str) -> dict[str, Any]:
         sections = [dict(r) for r in conn.execute(select(sec).where(sec.c.school_code == code)
                                                   .order_by(sec.c.year, sec.c.stage)).mappings()]
     a = _area(school["ur_code"])
-    county = school["township_code"][:6] + "000000"
     profile = {**school, "school_type_zh": SchoolType(school["school_type"]).label,
                "ownership_zh": Ownership(school["ownership"]).label if school["ownership"] else "",
                "township": names.get(school["township_code"], ""), "village": names.get(school["village_code"] or "", ""),
@@ -147,9 +169,7 @@ def get_school(engine: Engine, actor: Actor, code: str) -> dict[str, Any]:
                "teaching_points": points}
     for s in sections:
         s["stage_zh"] = Stage(s["stage"]).label
-    return {"profile": profile, "school_years": facts, "sections": sections,
-            "indicators": school_indicators(engine, actor, county, code),
-            "can_edit": actor.can("edit_school"), "can_view_personal": actor.can("view_personal")}
+    return {"profile": profile, "school_years": facts, "sections": sections}
 
 
 def fact_columns(key: str) -> list[tuple[str, str]]:

@@ -46,15 +46,23 @@ def _engine(settings: Settings):
     return engine
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the web application for ``settings`` (default: from the environment)."""
+def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -> FastAPI:
+    """Build the web application for ``settings`` (default: from the environment).
+
+    ``recover_jobs`` marks jobs left unfinished by a stopped server as failed.
+    With several server processes only the parent does that, once, before any
+    worker starts (``junheng serve --workers``): a worker must never fail the
+    live jobs of its siblings.
+    """
     from junheng.web import api, pages
 
     settings = settings or Settings.from_env()
     engine = _engine(settings)
     runner = JobRunner(engine, workers=settings.job_workers)
-    runner.recover()
+    if recover_jobs:
+        runner.recover()
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.auto_reload = False  # templates ship with the package: no stat() per render
     from junheng.services.authz import ROLES
 
     templates.env.globals["roles_zh"] = {r: zh for r, (zh, _en) in ROLES.items()}
@@ -106,6 +114,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              "extra": _jsonable(exc.errors())}, status_code=422)
 
     return app
+
+
+def worker_app() -> FastAPI:
+    """Factory for one of several uvicorn worker processes (settings from the environment; no job recovery)."""
+    return create_app(Settings.from_env(), recover_jobs=False)
 
 
 def _jsonable(x: Any) -> Any:
