@@ -17,13 +17,23 @@ from junheng.registry.check import (
     review_sheet,
     write_outputs,
 )
-from junheng.registry.linkage import ENGINES, MODEL, LinkageRun, link, one_to_one, spark_session
+from junheng.registry.linkage import (
+    DUCKDB_MEMORY_LIMIT,
+    ENGINES,
+    MODEL,
+    LinkageRun,
+    duckdb_connection,
+    link,
+    one_to_one,
+    spark_session,
+)
 from junheng.registry.normalise import name_key, name_pinyin, normalise_ids, normalise_names
 from junheng.registry.readers import COLUMNS, Registry, read_registry, registry_from_frame
 from junheng.registry.schoolage import SchoolAgeRule, age_at, expected_grade, stage_of_grade
 
 __all__ = [
     "COLUMNS",
+    "DUCKDB_MEMORY_LIMIT",
     "ENGINES",
     "EXCEPTION_KINDS",
     "MODEL",
@@ -33,6 +43,7 @@ __all__ = [
     "SchoolAgeRule",
     "age_at",
     "check",
+    "duckdb_connection",
     "exceptions_from_frame",
     "expected_grade",
     "link",

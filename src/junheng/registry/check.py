@@ -142,16 +142,17 @@ def check(population: Registry, roll: Registry, attendance: Registry, *, as_of: 
     school_age = grade.notna().to_numpy()
     status_by_roll = pd.Series(rl["status"].to_numpy(), index=rl["row"].to_numpy())
     linked = links.assign(status=status_by_roll.reindex(links["roll_row"]).to_numpy())
-    holds = set(linked.loc[linked["status"].isin(HAS_RECORD), "population_row"])
-    in_review = set(run.review["left_row"])
-    transferred = set(linked.loc[linked["status"] == "transferred", "population_row"])
-    died = set(linked.loc[linked["status"] == "died", "population_row"])
+    # Row numbers as int64 arrays (a set of millions of Python ints costs ~100 bytes each).
+    holds = linked.loc[linked["status"].isin(HAS_RECORD), "population_row"].to_numpy(np.int64)
+    in_review = run.review["left_row"].to_numpy(np.int64)
+    transferred = linked.loc[linked["status"] == "transferred", "population_row"].to_numpy(np.int64)
+    died = linked.loc[linked["status"] == "died", "population_row"].to_numpy(np.int64)
     rows = pop["row"].to_numpy()
     reason = np.full(len(pop), REASONS["none"], dtype=object)
-    reason[np.isin(rows, list(transferred))] = REASONS["transferred"]
-    reason[np.isin(rows, list(died))] = REASONS["died"]
-    reason[np.isin(rows, list(in_review))] = REASONS["review"]
-    oos_mask = school_age & ~np.isin(rows, list(holds))
+    reason[np.isin(rows, transferred)] = REASONS["transferred"]
+    reason[np.isin(rows, died)] = REASONS["died"]
+    reason[np.isin(rows, in_review)] = REASONS["review"]
+    oos_mask = school_age & ~np.isin(rows, holds)
 
     # ---- 学籍 vs 在校: enrolled but not present on the check date (or recorded as dropped)
     present = pd.Series(att["present"].to_numpy(), index=att["student_id"].to_numpy())

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from junheng.registry.normalise import TEXT
 from junheng.registry.readers import Registry
 
 ENGINES = ("duckdb", "spark")
@@ -76,7 +77,17 @@ class LinkageRun:
 def record_keys(reg: Registry) -> pd.Series:
     """A key that names a record across monthly runs: the student ID for the roll, else the
     ID text, else name key | birth date | village."""
+    return _frame_keys(reg.frame)
+
+
+def _keys_of_rows(reg: Registry, rows: pd.Series) -> np.ndarray:
+    """``record_keys`` of the records with source rows ``rows`` only (a key depends on its record alone)."""
     f = reg.frame
+    pos = pd.Index(f["row"].to_numpy()).get_indexer(rows.to_numpy())
+    return _frame_keys(f.iloc[pos]).to_numpy()
+
+
+def _frame_keys(f: pd.DataFrame) -> pd.Series:
     if "student_id" in f.columns:
         return f["student_id"].astype(str)
     alt = (f["name_key"].fillna("") + "|" + f["birth_date"].fillna("") + "|"
@@ -175,32 +186,70 @@ def splink_settings(*, with_village: bool, prior: float, u: dict[str, float] | N
 _INPUT_COLUMNS = ("name_key", "name_pinyin", "pinyin_initials", "birth_date", "birth_year", "sex")
 
 
-def _splink_input(reg: Registry, rows: np.ndarray, with_village: bool) -> pd.DataFrame:
+def _arrow_text(values: pd.Series) -> Any:
+    """Arrow string array of a text column (nulls stay null) without making Python strings."""
+    import pyarrow as pa
+
+    arr = pa.array(values.astype(TEXT).array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _splink_input(reg: Registry, rows: np.ndarray, with_village: bool) -> Any:
+    """The records of ``reg`` at positions ``rows`` as an Arrow table: DuckDB scans it in place,
+    where a pandas frame of Python strings would cost ~60 bytes per cell (≈ 5 M rows at 10 M children)."""
+    import pyarrow as pa
+
     f = reg.frame.iloc[rows]
-    out = pd.DataFrame({"unique_id": f["row"].to_numpy(dtype=np.int64)})
+    cols: dict[str, Any] = {"unique_id": pa.array(f["row"].to_numpy(dtype=np.int64))}
     for c in _INPUT_COLUMNS:
-        out[c] = f[c].astype(object).where(f[c].notna(), None).to_numpy()
-    out["id_cmp"] = f["id_number"].fillna(f["id_raw"]).astype(object).where(
-        f["id_number"].fillna(f["id_raw"]).notna(), None).to_numpy()
+        cols[c] = _arrow_text(f[c])
+    cols["id_cmp"] = _arrow_text(f["id_number"].fillna(f["id_raw"]))
     if with_village:
-        out["village_code"] = f["village_code"].astype(object).where(f["village_code"].notna(), None).to_numpy()
-    return out
+        cols["village_code"] = _arrow_text(f["village_code"])
+    return pa.table(cols)
 
 
-def _predict(left: pd.DataFrame, right: pd.DataFrame, settings: dict[str, Any], *, engine: str,
+DUCKDB_MEMORY_LIMIT = "6GB"
+"""DuckDB's working-memory cap for the probabilistic step; beyond it DuckDB spills to a
+temporary directory.  Its default (80 % of RAM) left no room for the registries themselves
+at 10 M children (docs/dev/linkage.md)."""
+
+
+def duckdb_connection(*, memory_limit: str = DUCKDB_MEMORY_LIMIT, temp_directory: str | None = None) -> Any:
+    """An in-memory DuckDB connection with a memory cap, a spill directory and
+    ``preserve_insertion_order = false`` (lets large joins and sorts stream)."""
+    import os
+    import tempfile
+    import uuid
+
+    import duckdb
+
+    # A directory of its own per connection (DuckDB creates it and removes it on close, so a
+    # shared one could be removed under another run's feet).
+    spill = temp_directory or os.path.join(tempfile.gettempdir(), f"junheng-duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _predict(left: Any, right: Any, settings: dict[str, Any], *, engine: str,
              floor: float, spark: Any = None) -> pd.DataFrame:
     from splink import Linker
 
     if engine == "duckdb":
         from splink.backends.duckdb import DuckDBAPI
 
-        db: Any = DuckDBAPI()
+        con = duckdb_connection()
+        db: Any = DuckDBAPI(connection=con)
     elif engine == "spark":
         from splink.backends.spark import SparkAPI
 
         if spark is None:
             spark = spark_session()
         db = SparkAPI(spark_session=spark)
+        left, right = left.to_pandas(), right.to_pandas()  # Python strings, None for null
     else:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     import uuid
@@ -213,6 +262,8 @@ def _predict(left: pd.DataFrame, right: pd.DataFrame, settings: dict[str, Any], 
     logging.getLogger("splink").setLevel(logging.WARNING)
     pred = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     df = pred.as_pandas_dataframe()
+    if engine == "duckdb":
+        db.duckdb_con.close()  # frees DuckDB's tables before the ledgers are built
     out = pd.DataFrame({
         "source_l": df["source_dataset_l"].astype(str).to_numpy(),
         "id_l": df["unique_id_l"].astype(np.int64).to_numpy(),
@@ -272,10 +323,8 @@ def link(left: Registry, right: Registry, *, engine: str = "duckdb", threshold: 
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     lf, rf = left.frame, right.frame
     cols = ["left_row", "right_row", "match_probability", "method"]
-    exact = (lf.loc[lf["id_number"].notna(), ["row", "id_number"]]
-             .merge(rf.loc[rf["id_number"].notna(), ["row", "id_number"]], on="id_number", suffixes=("_l", "_r")))
-    exact_links = pd.DataFrame({"left_row": exact["row_l"].to_numpy(np.int64),
-                                "right_row": exact["row_r"].to_numpy(np.int64),
+    exact = _exact_pairs(lf, rf)
+    exact_links = pd.DataFrame({"left_row": exact["row_l"], "right_row": exact["row_r"],
                                 "match_probability": 1.0, "method": "id"})
     rest_l = np.flatnonzero(~lf["row"].isin(exact_links["left_row"]).to_numpy())
     rest_r = np.flatnonzero(~rf["row"].isin(exact_links["right_row"]).to_numpy())
@@ -287,10 +336,10 @@ def link(left: Registry, right: Registry, *, engine: str = "duckdb", threshold: 
         pairs = _predict(_splink_input(left, rest_l, with_village), _splink_input(right, rest_r, with_village),
                          settings, engine=engine, floor=review_floor, spark=spark)
     candidates = len(pairs)
-    lkey = pd.Series(record_keys(left).to_numpy(), index=lf["row"].to_numpy())
-    rkey = pd.Series(record_keys(right).to_numpy(), index=rf["row"].to_numpy())
     pairs["method"] = "probabilistic"
     if decisions is not None and len(decisions):
+        lkey = pd.Series(record_keys(left).to_numpy(), index=lf["row"].to_numpy())
+        rkey = pd.Series(record_keys(right).to_numpy(), index=rf["row"].to_numpy())
         pairs = _apply_decisions(pairs, decisions, lkey, rkey, rest_l=lf["row"].to_numpy()[rest_l],
                                  rest_r=rf["row"].to_numpy()[rest_r])
     chosen = one_to_one(pairs)
@@ -298,13 +347,31 @@ def link(left: Registry, right: Registry, *, engine: str = "duckdb", threshold: 
     chosen.loc[clerical, "match_probability"] = (chosen.loc[clerical, "match_probability"] - 1.0).clip(lower=0.0)
     accepted = chosen[(chosen["match_probability"] >= threshold) | clerical]
     review = chosen[(chosen["match_probability"] < threshold) & ~clerical].copy()
-    review["left_key"] = lkey.reindex(review["left_row"]).to_numpy()
-    review["right_key"] = rkey.reindex(review["right_row"]).to_numpy()
+    review["left_key"] = _keys_of_rows(left, review["left_row"])
+    review["right_key"] = _keys_of_rows(right, review["right_row"])
     links = pd.concat([exact_links, accepted[cols]], ignore_index=True) if len(accepted) else exact_links
     links = links.astype({"left_row": np.int64, "right_row": np.int64, "match_probability": float})
     links = links.sort_values(["left_row", "right_row"], kind="mergesort").reset_index(drop=True)
     review = review.sort_values(["left_row", "right_row"], kind="mergesort").reset_index(drop=True)
     return LinkageRun(links[cols], review[[*cols[:3], "left_key", "right_key"]], settings, candidates)
+
+
+def _exact_pairs(lf: pd.DataFrame, rf: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Source rows of every pair of records with the same valid ID (``row_l``, ``row_r``; all pairs
+    when an ID is repeated), joined in DuckDB on the Arrow columns: at 10 M children a pandas
+    merge of text keys needs ~3 GB of transient memory and three times the time."""
+    import pyarrow as pa
+
+    con = duckdb_connection()
+    try:
+        con.register("exact_l", pa.table({"row": lf["row"].to_numpy(np.int64), "id": _arrow_text(lf["id_number"])}))
+        con.register("exact_r", pa.table({"row": rf["row"].to_numpy(np.int64), "id": _arrow_text(rf["id_number"])}))
+        # NULL IDs (missing or invalid) never satisfy the equality.
+        got = con.execute("SELECT exact_l.row AS row_l, exact_r.row AS row_r FROM exact_l "
+                          "JOIN exact_r ON exact_l.id = exact_r.id").fetchnumpy()
+    finally:
+        con.close()
+    return {k: np.asarray(got[k], dtype=np.int64) for k in ("row_l", "row_r")}
 
 
 def _apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame, lkey: pd.Series, rkey: pd.Series, *,

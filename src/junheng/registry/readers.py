@@ -195,8 +195,8 @@ def registry_from_frame(raw: pd.DataFrame, kind: str, *, file: str = "", first_r
         add(no_date, "E101", "birth_date", "出生日期（身份证号无效时必填）")
         out["id_conflict"] = (ids["id_birth_date"].notna() & given.notna() & (ids["id_birth_date"] != given)) | (
             ids["id_sex"].notna() & sex.notna() & (ids["id_sex"] != sex))
-        out["sex"] = ids["id_sex"].fillna(sex)
-        out["birth_date"] = ids["id_birth_date"].fillna(given)
+        out["sex"] = ids["id_sex"].fillna(sex).astype(TEXT)
+        out["birth_date"] = ids["id_birth_date"].fillna(given).astype(TEXT)
         out["birth_year"] = out["birth_date"].str[:4]
         out = out.drop(columns=["id_birth_date", "id_sex"])
     if "village_code" in cols:
