@@ -31,11 +31,11 @@ the solver core :mod:`junheng.plan.facility`):
 
 The exact solve takes the core's strong formulation (``mip._strong_model`` over a
 :class:`FacilityProblem`) and adds the columns ``e, b`` and the side rows above, then
-HiGHS proves optimality.  The fast path (``method="heuristic"``) hands the core's
-Lagrangian heuristic the relaxation without the minimum size, expansion and boarding
-costs (capacity ``U_j``), whose bound is a valid lower bound of the full model, then
-prices the solution exactly and repairs the minimum sizes by closing sections below
-them; the gap is reported as it is.
+HiGHS proves optimality, one stage at a time (the stages share no row).  The
+fast path (``method="heuristic"``) is a Lagrangian bound with minimum sizes, maximum sizes
+and expansion costs inside the site problems (:mod:`junheng.plan.facility.sided`) and a
+greedy + close / open / move local search (:mod:`junheng.plan.facility.sided_search`);
+the solution is priced exactly and the gap is reported as it is.
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from junheng.domain.tables import YearTables
-from junheng.plan.facility import FacilityProblem, InfeasibleModelError, solve_problem
+from junheng.plan.facility import FacilityProblem, InfeasibleModelError
 from junheng.plan.facility.mip import _strong_model
+from junheng.plan.facility.sided import SidedSites, sided_lagrangian_bound
+from junheng.plan.facility.sided_search import SidedSearch
 
 FloatArray = npt.NDArray[np.float64]
 STAGE_CN = {"primary": "小学", "junior": "初中"}
@@ -209,6 +211,11 @@ class LayoutResult:
         return out
 
 
+def _num(value: Any) -> float:
+    """A count from the registry as float; a missing value (NA) counts as 0."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
 class LayoutInfeasibleError(InfeasibleModelError):
     """The layout rules cannot all be met; ``rule`` names the rule, the message says where."""
 
@@ -314,13 +321,21 @@ class SchoolLayout:
         sy["school_code"] = sy["school_code"].astype(str)
         sch = sch.merge(sy[["school_code", "building_area", "land_area", "boarding_beds"]],
                         left_on="code", right_on="school_code", how="left").drop(columns="school_code")
+        # a school without coordinates sits at its village's point; one without either cannot be planned
+        vpos = ou.set_index("code")[["lon", "lat"]]
+        for axis in ("lon", "lat"):
+            sch[axis] = sch[axis].astype("Float64").fillna(
+                sch["village_code"].map(vpos[axis].astype("Float64")).astype("Float64"))
+        unplaced = sch[sch["lon"].isna() | sch["lat"].isna()]
+        sch = sch.drop(index=unplaced.index)
         public = sch[(sch["ownership"] == "public")]
         parents = set(sch["parent_school_code"].dropna().astype(str))
         central = {c for c, nme in zip(public["code"], public["name"], strict=True)
                    if c in parents or "中心" in str(nme)} if rules.keep_central_schools else set()
         site_rows: list[dict[str, Any]] = []
         client_rows: list[dict[str, Any]] = []
-        notes: list[str] = []
+        notes: list[str] = [f"{r['name']}（{r['code']}）无坐标，未参与布局 / no coordinates, left out"
+                             for _, r in unplaced.iterrows()]
         for stage in stages:
             sr = rules.stages[stage]
             ss = sec[sec["stage"] == stage].merge(public, left_on="school_code", right_on="code")
@@ -336,10 +351,10 @@ class SchoolLayout:
                          f" / {stage} demand = projected pupils × public share {share:.3f}")
             beds_total = ss.groupby("school_code")["students"].transform("sum")
             for _, r in ss.iterrows():
-                classes = float(r["classes"] or 0)
-                students = float(r["students"] or 0)
+                classes = _num(r["classes"])
+                students = _num(r["students"])
                 # shared beds split by pupils across the school's sections
-                beds = float(r["boarding_beds"] or 0) * (students / float(beds_total[_]) if beds_total[_] else 0.0)
+                beds = _num(r["boarding_beds"]) * (students / float(beds_total[_]) if beds_total[_] else 0.0)
                 site_rows.append({
                     "site_id": f"{r['code']}:{stage}", "school_code": r["code"], "name": r["name"], "stage": stage,
                     "existing": True, "capacity": classes * sr.class_cap, "max_size": sr.max_size,
@@ -501,7 +516,9 @@ class SchoolLayout:
         return {"cap": cap, "max": mx, "min": mn, "place": place, "beds": s["beds"].to_numpy(float),
                 "bed_cost": np.full(len(s), self.rules.bed_cost), "board_ok": board_ok.astype(float)}
 
-    def _solve_mip(self, time_limit_s: float, *, drop: str = "") -> dict[str, Any] | None:
+    def _solve_mip(self, time_limit_s: float, *, drop: str = "",
+                   start: tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None = None) -> dict[str, Any] | None:
+        """The exact MIP of this model; ``start`` (open mask, site per client) is handed to HiGHS as a MIP start."""
         prob = self.problem()
         prob = replace(prob, capacity=None)
         m, nnz, n = prob.n_sites, prob.nnz, prob.n_clients
@@ -587,6 +604,17 @@ class SchoolLayout:
         h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
         h.setOptionValue("threads", 1)
         h.passModel(lp2)
+        if start is not None:
+            y0, a0 = start
+            x0 = (a0[prob.pair_client] == st).astype(float)
+            load0 = np.bincount(a0, weights=prob.demand, minlength=m)
+            bsel0 = (x0 > 0) & boards
+            bl0 = np.bincount(st[bsel0], weights=d[bsel0], minlength=m)
+            values = np.r_[y0.astype(float), x0, np.maximum(load0 - ar["cap"], 0.0), np.maximum(bl0 - ar["beds"], 0.0)]
+            sol0 = highspy.HighsSolution()
+            sol0.col_value = list(values)
+            sol0.value_valid = True
+            h.setSolution(sol0)
         h.run()
         info = h.getInfo()
         ms = h.getModelStatus()
@@ -607,36 +635,101 @@ class SchoolLayout:
 
     # heuristic ---------------------------------------------------------
     def _solve_heuristic(self, deadline: float) -> dict[str, Any] | None:
-        prob = self.problem()
+        """Lagrangian bound with the side rules inside + greedy / local search (``facility.sided``).
+
+        1. greedy from all sites open, then local search (close / move) → an upper bound;
+        2. subgradient ascent on the sided Lagrangian (minimum sizes, expansion costs inside);
+        3. greedy + local search again from the Lagrangian open set; the better solution is
+           priced exactly (:meth:`_price`), the bound is the best ``LB(λ)`` found.
+        """
+        started = time.perf_counter()
+        total = max(deadline - started, 1.0)
         ar = self._side_arrays()
-        closed = prob.force_closed.copy()
-        bound = -np.inf
+        s, p = self.sites, self.pairs
+        sides = SidedSites(fixed=s["fixed_cost"].to_numpy(float), capacity=ar["cap"], max_size=ar["max"],
+                           min_size=ar["min"], place_cost=ar["place"], force_open=s["keep"].to_numpy(bool),
+                           force_closed=s["must_close"].to_numpy(bool))
+        cl, st, cost = p["client"].to_numpy(np.int64), p["site"].to_numpy(np.int64), p["cost"].to_numpy(float)
+        d = self.clients["pupils"].to_numpy(float)
+        search = SidedSearch(cl, st, cost, d, sides, pair_boards=p["boards"].to_numpy(bool), beds=ar["beds"],
+                             bed_cost=ar["bed_cost"])
+        # beds: at a site without beds every boarder costs a bed, q_j d_i, linear in x — put it in the pair
+        # cost of the bound; at sites with beds the convex bed cost (≥ 0) is left out, which keeps it valid
+        no_beds = p["boards"].to_numpy(bool) & (ar["beds"][st] <= 0)
+        cost_lb = cost + np.where(no_beds, ar["bed_cost"][st] * d[cl], 0.0)
         best: dict[str, Any] | None = None
-        for _round in range(20):
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0.5:
-                break
-            res = solve_problem(replace(prob, force_closed=closed), time_limit_s=remaining, method="heuristic")
-            if _round == 0 and np.isfinite(res.bound):
-                bound = res.bound  # relaxation of the full model: a valid lower bound
-            if res.status == "infeasible" or not res.open_sites:
-                break
-            assign = res.assignment
-            load = np.bincount(assign[assign >= 0], weights=prob.demand[assign >= 0], minlength=prob.n_sites)
-            open_mask = np.zeros(prob.n_sites, dtype=bool)
-            open_mask[list(res.open_sites)] = True
-            open_mask &= load > 0
-            open_mask |= prob.force_open
-            value = self._price(open_mask, assign, ar)
+
+        def primal(start_open: npt.NDArray[np.bool_], until: float) -> None:
+            nonlocal best
+            try:
+                o, _a, pair_of = search.greedy(start_open)
+            except RuntimeError:
+                return
+            o, assign, pair_of = search.improve(o, pair_of, until)
+            load = np.bincount(assign, weights=d, minlength=len(s))
+            o = (o & (load > 0)) | sides.force_open
+            value = self._price(o, assign, ar)
             if best is None or value < best["objective"]:
-                best = {"open": open_mask, "assign": assign, "objective": value}
-            low = open_mask & (load < ar["min"] - 1e-9)
-            if not low.any():
-                break
-            closed = closed | low
+                best = {"open": o, "assign": assign, "objective": value}
+
+        primal(~sides.force_closed, started + 0.1 * total)
+        upper = best["objective"] if best is not None else np.inf
+        lag = sided_lagrangian_bound(cl, st, cost_lb, d, sides, upper=upper, deadline=started + 0.35 * total)
+        primal(lag.open_mask, started + 0.45 * total)
+        bound = lag.bound
         if best is None:
             return None
-        return {**best, "status": "feasible", "bound": bound, "method": "heuristic(core Lagrangian + repair)"}
+        if upper - bound > MIP_REL_GAP * abs(upper):
+            best = self._polish(best, deadline - 0.5, ar)
+        return {**best, "status": "feasible", "bound": bound,
+                "method": "heuristic(sided Lagrangian bound + greedy/local search + MIP neighbourhoods)"}
+
+    def _polish(self, sol: dict[str, Any], until: float, ar: dict[str, FloatArray]) -> dict[str, Any]:
+        """Large-neighbourhood search: re-solve a few neighbouring sites and their clients exactly (HiGHS).
+
+        A neighbourhood = a site and the sites sharing the most candidate villages with it, with every client
+        now assigned to one of them, each allowed only sites inside; clients elsewhere keep their school, so
+        the sub-model's rows (sizes, beds) are exactly those of the full model and any sub-solution combines
+        with the rest.  A strictly better sub-solution is kept."""
+        rng = np.random.default_rng(0)
+        p = self.pairs
+        cl, st = p["client"].to_numpy(np.int64), p["site"].to_numpy(np.int64)
+        n, m = len(self.clients), len(self.sites)
+        inc = sp.csr_matrix((np.ones(cl.size), (cl, st)), shape=(n, m))
+        adj = (inc.T @ inc).tocsr()
+        o, assign = sol["open"].copy(), sol["assign"].copy()
+        value = float(sol["objective"])
+        while time.perf_counter() < until - 0.2:
+            j0 = int(rng.choice(np.flatnonzero(o))) if o.any() else int(rng.integers(m))
+            row = adj.getrow(j0)
+            nb = row.indices[np.argsort(-row.data)][:8]
+            in_s = np.zeros(m, dtype=bool)
+            in_s[nb] = True
+            ci = np.flatnonzero(in_s[assign])
+            if ci.size == 0:
+                continue
+            si = np.flatnonzero(in_s)
+            keep_pair = in_s[st] & np.isin(cl, ci)
+            cmap = np.full(n, -1)
+            cmap[ci] = np.arange(ci.size)
+            smap = np.full(m, -1)
+            smap[si] = np.arange(si.size)
+            sp_ = p[keep_pair].copy()
+            sp_["client"] = cmap[sp_["client"].to_numpy()]
+            sp_["site"] = smap[sp_["site"].to_numpy()]
+            sub = replace(self, clients=self.clients.iloc[ci].reset_index(drop=True),
+                          sites=self.sites.iloc[si].reset_index(drop=True), pairs=sp_.reset_index(drop=True))
+            res = sub._solve_mip(min(2.0, max(0.1, until - time.perf_counter())),
+                                 start=(o[si], np.searchsorted(si, assign[ci])))
+            if res is None:
+                continue
+            new_o, new_a = o.copy(), assign.copy()
+            new_o[si] = res["open"]
+            new_a[ci] = si[res["assign"]]
+            new_value = self._price(new_o, new_a, ar)
+            if new_value < value - 1e-6:
+                o, assign, value = new_o, new_a, new_value
+        return {"open": o, "assign": assign, "objective": value}
 
     def _price(self, open_mask: npt.NDArray[np.bool_], assign: npt.NDArray[np.int64], ar: dict[str, FloatArray]) -> float:
         p = self.pairs

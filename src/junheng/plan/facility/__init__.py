@@ -14,6 +14,8 @@ from junheng.plan.facility.problem import (
     InfeasibleModelError,
     SolveStatus,
 )
+from junheng.plan.facility.sided import SidedBound, SidedSites, sided_lagrangian_bound
+from junheng.plan.facility.sided_search import SidedSearch
 from junheng.plan.facility.solver import solve_problem
 
 __all__ = [
@@ -23,8 +25,12 @@ __all__ = [
     "FacilityResult",
     "InfeasibleModelError",
     "PMedian",
+    "SidedBound",
+    "SidedSearch",
+    "SidedSites",
     "SingleSourceCFL",
     "SolveStatus",
     "UncapacitatedFacilityLocation",
+    "sided_lagrangian_bound",
     "solve_problem",
 ]
