@@ -21,6 +21,8 @@ ASSESS_VIEW = {"admin", "county_admin", "planner", "township_staff", "viewer"}
 ASSESS_RUN = {"admin", "county_admin", "planner"}
 PERSONAL = {"admin", "county_admin", "school_clerk", "township_staff"}
 EDITORS = {"admin", "county_admin", "school_clerk"}
+LAYOUT_VIEW = {"admin", "county_admin", "planner", "viewer"}
+LAYOUT_RUN = {"admin", "county_admin", "planner"}
 PUBLIC = {"GET /api/auth/csrf", "POST /api/auth/login"}
 
 ALLOWED: dict[str, set[str]] = {
@@ -54,6 +56,16 @@ ALLOWED: dict[str, set[str]] = {
     "PATCH /api/users/{user_id}": ADMIN,
     "POST /api/users/{user_id}/password": ADMIN,
     "GET /api/audit": {"admin", "county_admin"},
+    "GET /api/layout/scenarios": LAYOUT_VIEW,
+    "POST /api/layout/scenarios": LAYOUT_RUN,
+    "GET /api/layout/jobs": LAYOUT_VIEW,
+    "GET /api/layout/scenarios/{scenario_id}": LAYOUT_VIEW,
+    "GET /api/layout/scenarios/{scenario_id}/map": LAYOUT_VIEW,
+    "GET /api/layout/scenarios/{scenario_id}/files/{fmt}": LAYOUT_VIEW,
+    "GET /api/layout/compare": LAYOUT_VIEW,
+    "GET /api/care/cases": EVERYONE,
+    "GET /api/care/cases/{case_id}": EVERYONE,  # the case is of the clerk's school, in everyone's scope
+    "POST /api/care/cases/{case_id}/actions": EVERYONE - {"viewer"},
 }
 LAST = ("POST /api/auth/password", "POST /api/auth/logout")  # they end the session
 
@@ -89,7 +101,13 @@ def _fixtures(web: WebEnv) -> dict:  # type: ignore[type-arg]
     job = jobs.get_job(s.engine, admin, run)
     target = auth.create_user(s.engine, admin, username="target", password=PASSWORD, role="viewer",
                               scopes=["130431000000"])
-    return {"run": run, "check": check, "file": job.files[0]["id"], "target": target.id}
+    from datetime import datetime
+
+    from junheng.care import CaseService
+
+    case = CaseService(s.engine).open("K1", "suspected_dropout", by="pytest", at=datetime(2026, 9, 1),
+                                      school_code=S_NINE)  # synthetic child key
+    return {"run": run, "check": check, "file": job.files[0]["id"], "target": target.id, "case": case}
 
 
 def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[no-untyped-def, type-arg]
@@ -97,9 +115,11 @@ def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[n
     from junheng.services.authz import Actor
 
     method, path = key.split(" ", 1)
+    if "/api/layout/" in path:
+        path = _layout_path(path, fx, web)
     code = S_NINE
     path = (path.replace("{code}", code).replace("{user_id}", str(fx["target"]))
-            .replace("{fmt}", "json").replace("{file_id}", str(fx["file"])))
+            .replace("{fmt}", "json").replace("{file_id}", str(fx["file"])).replace("{case_id}", str(fx["case"])))
     path = path.replace("{job_id}", str(fx["check"] if "/imports/" in path else fx["run"]))
     body = None
     files = None
@@ -117,10 +137,17 @@ def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[n
     elif key == "PATCH /api/schools/{code}":
         d = schools.get_school(web.state.engine, Actor.system(), code)["profile"]
         body = {"version": d["version"], "name": d["name"]}
+    elif key == "POST /api/care/cases/{case_id}/actions":
+        from junheng.care import CaseService
+
+        version = CaseService(web.state.engine).get(fx["case"]).case.version
+        body = {"action": "note", "data": {"text": f"by {role}"}, "version": version}
     elif key == "POST /api/imports":
         files = {"file": ("y.csv", io.BytesIO(b"a,b\n1,2\n"), "text/csv")}
     elif key == "POST /api/assessments":
         body = {"pack": "yzjh-2017", "year": 2025}
+    elif key == "POST /api/layout/scenarios":
+        body = {"name": f"by {role}", "year": 2027, "keep_small": True, "time_limit_s": 2}
     elif key == "POST /api/users":
         body = {"username": f"new_{role}", "password": PASSWORD, "role": "viewer", "scopes": ["130431000000"]}
     elif key == "PATCH /api/users/{user_id}":
@@ -154,3 +181,19 @@ def test_every_api_route_with_every_role(web: WebEnv) -> None:
             wrong.append(f"anonymous {key}: expected 401, got {r.status_code}")
     web.state.runner.shutdown()  # let queued jobs finish before the database goes
     assert not wrong, "\n".join(wrong)
+
+
+def _layout_path(path: str, fx: dict, web: WebEnv) -> str:  # type: ignore[type-arg]
+    """A solved layout scenario (made once, through the service) filled into a /api/layout/ path."""
+    if "scenario" not in fx:
+        from junheng.services import jobs, layout
+        from junheng.services.authz import Actor
+
+        s, admin = web.state, Actor.system("pytest")
+        job_id = layout.start_layout(s.engine, s.runner, admin, name="authz", year=2027, keep_small=True,
+                                     time_limit_s=2)
+        s.runner.wait(job_id)
+        fx["scenario"] = jobs.get_job(s.engine, admin, job_id).result["scenario_id"]
+    sid = str(fx["scenario"])
+    path = path.replace("{scenario_id}", sid).replace("{fmt}", "xlsx")
+    return path + (f"?a={sid}&b={sid}" if path.endswith("/compare") else "")

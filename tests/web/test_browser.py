@@ -169,10 +169,9 @@ def test_main_path(server, browser) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_clerk_cannot_open_another_school(server, browser) -> None:  # type: ignore[no-untyped-def]
+    from junheng.io import import_tables
     from junheng.services import auth
     from junheng.store.engine import make_engine
-
-    from junheng.io import import_tables
 
     base, tmp = server
     engine = make_engine(f"sqlite:///{tmp / 'web.db'}")

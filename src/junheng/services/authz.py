@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import_data": frozenset({"admin", "county_admin"}),
     "view_assessment": frozenset({"admin", "county_admin", "planner", "township_staff", "viewer"}),
     "run_assessment": frozenset({"admin", "county_admin", "planner"}),
+    "view_layout": frozenset({"admin", "county_admin", "planner", "viewer"}),
+    "run_layout": frozenset({"admin", "county_admin", "planner"}),
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin", "county_admin"}),
 }

@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     live jobs of its siblings.
     """
     from junheng.web import api, pages
+    from junheng.web.api import care as care_api
+    from junheng.web.api import layout as layout_api
+    from junheng.web.pages import care as care_pages
+    from junheng.web.pages import layout as layout_pages
 
     settings = settings or Settings.from_env()
     engine = _engine(settings)
@@ -82,6 +86,10 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(care_api.router)
+    app.include_router(care_pages.router, include_in_schema=False)
+    app.include_router(layout_api.router, prefix="/api")
+    app.include_router(layout_pages.router, include_in_schema=False)
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

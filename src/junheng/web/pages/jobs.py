@@ -23,6 +23,8 @@ def job_panel(request: Request, job_id: Id, actor: ActorDep, state: StateDep, pa
     resp = render(request, "_job_panel.html", ctx)
     if job.kind == "assessment" and job.finished and "/assess/" in request.headers.get("hx-current-url", ""):
         resp.headers["HX-Refresh"] = "true"  # the run page redraws itself with the results
+    if job.kind == "layout" and job.finished and "/layout/jobs/" in request.headers.get("hx-current-url", ""):
+        resp.headers["HX-Refresh"] = "true"  # the layout job page then redirects to its scenario
     return resp
 
 

@@ -1,0 +1,290 @@
+"""Layout planning (布局规划) in the web app: scenarios of the county's school layout, solved in the background.
+
+The job does what ``junheng plan layout --save-scenario`` does: ``load_tables``
+for the county, :meth:`SchoolLayout.from_tables` for the target year and births
+variant with the default rules (``load_layout_rules``), ``solve`` under a time
+limit, then :func:`junheng.plan.scenario.save_scenario` and the XLSX / DOCX
+writers of :mod:`junheng.plan.outputs`.  The map data (villages, schools by
+decision, each village's assigned school) is stored with the job as JSON
+(schema ``junheng.layout-map/1``), because the scenario store keeps decisions
+and summary only.  Permissions: ``view_layout`` to read, ``run_layout`` to create.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from junheng.services import counties as C
+from junheng.services.authz import Actor
+from junheng.services.errors import Forbidden, Invalid, NotFound
+from junheng.services.jobs import DONE, JobContext, JobRunner, get_job, list_jobs
+from junheng.store.auth_models import Job, JobFile
+
+KIND = "layout"
+VARIANTS = {"low": "低方案", "central": "中方案", "high": "高方案"}
+DECISION_ZH = {"keep": "保留", "expand": "改扩建", "merge": "撤并", "close": "撤销", "build": "新建",
+               "keep_small": "保留（小规模）"}
+MEDIA = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+MAP_NAME = "layout_map.json"
+
+
+def _scenario_rows(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
+    from junheng.store.layout_models import LayoutScenario
+
+    with Session(engine) as s:
+        rows = s.scalars(select(LayoutScenario).order_by(LayoutScenario.id.desc())).all()
+        out = []
+        for r in rows:
+            if r.county_code and not actor.covers_org(r.county_code):
+                continue
+            if not r.county_code and not actor.unscoped:
+                continue
+            out.append({"id": r.id, "name": r.name, "county_code": r.county_code, "base_year": r.base_year,
+                        "target_year": r.target_year, "source": r.source, "variant": r.variant,
+                        "summary": dict(r.summary or {}), "created_at": r.created_at.isoformat(sep=" ")[:19]})
+    return out
+
+
+def list_scenarios(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
+    """Saved scenarios of the counties in the actor's scope (newest first), with their summary figures."""
+    actor.require("view_layout")
+    return _scenario_rows(engine, actor)
+
+
+def list_runs(engine: Engine, actor: Actor, *, limit: int = 20) -> list[Any]:
+    actor.require("view_layout")
+    return list_jobs(engine, actor, kinds=(KIND,), limit=limit)
+
+
+def start_layout(engine: Engine, runner: JobRunner, actor: Actor, *, name: str, year: int,
+                 variant: str = "central", time_limit_s: float = 20.0, keep_small: bool = False,
+                 county: str | None = None) -> int:
+    """Queue a solve of ``county`` (default: the actor's) for target ``year``; returns the job id.
+
+    ``keep_small`` exempts every existing school from the minimum size (乡村小规模学校 may stay,
+    the rules' ``keep_small`` flag); otherwise the default rules apply as they are.
+    """
+    from junheng.store.layout_models import LayoutScenario
+
+    actor.require("run_layout")
+    name = name.strip()
+    if not name:
+        raise Invalid("请填写方案名称", "a scenario name is required")
+    if variant not in VARIANTS:
+        raise Invalid(f"未知出生预测方案：{variant}", f"unknown births variant {variant}")
+    county_code = C.resolve_county(engine, actor, county)
+    years = C.years(engine, county_code)
+    if not years:
+        raise Invalid("该县没有学年数据", "the county has no school-year data")
+    if not max(years) <= year <= max(years) + 15:
+        raise Invalid(f"目标年应在 {max(years)}–{max(years) + 15} 之间",
+                      f"the target year must lie in {max(years)}–{max(years) + 15}")
+    with Session(engine) as s:
+        if s.scalar(select(LayoutScenario.id).where(LayoutScenario.name == name)) is not None:
+            raise Invalid(f"方案名称已存在：{name}", f"a scenario named {name!r} exists")
+    time_limit_s = max(1.0, min(float(time_limit_s), 600.0))
+    job_id = runner.create(actor, KIND, org_code=county_code,
+                           params={"name": name, "year": year, "variant": variant, "time_limit_s": time_limit_s,
+                                   "keep_small": keep_small})
+    runner.submit(job_id, lambda ctx: _run(engine, ctx, name=name, year=year, variant=variant,
+                                           time_limit_s=time_limit_s, keep_small=keep_small, county=county_code,
+                                           user=actor.username))
+    return job_id
+
+
+def _prepared(tables: Any) -> Any:
+    """The registry as the layout model reads it: a missing bed count is no beds, a school without coordinates
+    takes part only when it has them (the model places every school on the map)."""
+    sy = tables.school_year.copy()
+    sy["boarding_beds"] = sy["boarding_beds"].fillna(0)
+    school = tables.school[tables.school["lon"].notna() & tables.school["lat"].notna()]
+    return dataclasses.replace(tables, school_year=sy, school=school)
+
+
+def _run(engine: Engine, ctx: JobContext, *, name: str, year: int, variant: str, time_limit_s: float,
+         keep_small: bool, county: str, user: str) -> dict[str, Any]:
+    from junheng.plan.layout import SchoolLayout, load_layout_rules
+    from junheng.plan.outputs import write_docx, write_xlsx
+    from junheng.plan.scenario import save_scenario, scenario_from_result
+    from junheng.store.tables import load_tables
+
+    ctx.progress(0.05, "读取数据 / reading data")
+    tables = _prepared(load_tables(engine, county=county, personal=False))
+    base_year = max(tables.years)
+    ctx.progress(0.2, "预测与建模 / projecting and building the model")
+    rules = load_layout_rules()
+    if keep_small:
+        rules = rules.with_flags(keep_small=tables.school["code"].astype(str).tolist())
+    layout = SchoolLayout.from_tables(tables, year=year, rules=rules, variant=variant)
+    ctx.progress(0.35, f"求解 / solving ({len(layout.pairs)} pairs, ≤ {time_limit_s:.0f} s)")
+    result = layout.solve(time_limit_s=time_limit_s)
+    ctx.progress(0.8, "保存方案 / saving the scenario")
+    sc = scenario_from_result(name, result, base_year=base_year, variant=variant, county_code=county,
+                              note=f"web job by {user}")
+    scenario_id = save_scenario(engine, sc, rules={"code": rules.code, "time_limit_s": time_limit_s,
+                                                             "keep_small": keep_small})
+    county_name = C.county_name(engine, county)
+    title = f"{county_name}学校布局调整方案（{year} 年，{VARIANTS[variant]}）"
+    ctx.add_file(MAP_NAME, json.dumps(_map_data(result, layout.sites, layout.clients), ensure_ascii=False)
+                 .encode("utf-8"), MEDIA["json"])
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx.progress(0.85, "生成 XLSX / writing xlsx")
+        p = Path(tmp) / f"{county_name}_布局方案_{year}.xlsx"
+        write_xlsx(result, p, sites=layout.sites)
+        ctx.add_file(p.name, p.read_bytes(), MEDIA["xlsx"])
+        ctx.progress(0.92, "生成 DOCX / writing docx")
+        p = Path(tmp) / f"{county_name}_布局方案_{year}.docx"
+        write_docx(result, p, title=title)
+        ctx.add_file(p.name, p.read_bytes(), MEDIA["docx"])
+    s = result.summary()
+    counts = s["decisions"]
+    return {"scenario_id": scenario_id, "scenario": name, "status": result.status, "gap": s["gap"],
+            "message": f"方案「{name}」：{result.status}，" + "，".join(
+                f"{DECISION_ZH.get(k, k)} {v}" for k, v in counts.items())}
+
+
+def _num(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if v == v else None
+
+
+def _map_data(result: Any, sites: Any, clients: Any) -> dict[str, Any]:
+    """Villages (pupils by stage), schools with decision and point, zone lines (village → school, per stage)."""
+    pts = sites.groupby("school_code")[["lon", "lat"]].first()
+    schools = []
+    for r in result.decisions.itertuples(index=False):
+        code = str(r.school_code)
+        if code not in pts.index:
+            continue
+        schools.append({"code": code, "name": str(r.name), "decision": str(r.decision),
+                        "value": [_num(pts.at[code, "lon"]), _num(pts.at[code, "lat"])]})
+    villages: dict[str, dict[str, Any]] = {}
+    for r in clients.itertuples(index=False):
+        v = villages.setdefault(str(r.village_code), {"code": str(r.village_code), "name": str(r.village_name),
+                                                       "value": [_num(r.lon), _num(r.lat)], "pupils": 0.0})
+        v["pupils"] += float(r.pupils or 0)
+    lines = []
+    for r in result.zones.itertuples(index=False):
+        code = str(r.school_code)
+        if code not in pts.index:
+            continue
+        lines.append({"stage": str(r.stage), "village": str(r.village_code), "school": code,
+                      "coords": [[_num(r.lon), _num(r.lat)], [_num(pts.at[code, "lon"]), _num(pts.at[code, "lat"])]],
+                      "minutes": _num(r.minutes), "boards": bool(r.boards)})
+    return {"schema": "junheng.layout-map/1", "schools": schools, "villages": list(villages.values()),
+            "zones": lines}
+
+
+def _job_of(engine: Engine, scenario_id: int) -> int | None:
+    t = Job.__table__
+    with engine.connect() as conn:
+        for job_id, result in conn.execute(select(t.c.id, t.c.result).where(
+                t.c.kind == KIND, t.c.status == DONE).order_by(t.c.id.desc()).limit(500)):
+            if (result or {}).get("scenario_id") == scenario_id:
+                return int(job_id)
+    return None
+
+
+def get_scenario(engine: Engine, actor: Actor, scenario_id: int) -> dict[str, Any]:
+    """A scenario the actor may see: summary, decisions (with Chinese explanations) and its job's files."""
+    from junheng.plan.scenario import load_scenario
+    from junheng.store.layout_models import LayoutScenario
+
+    actor.require("view_layout")
+    with Session(engine) as s:
+        row = s.get(LayoutScenario, scenario_id)
+        if row is None:
+            raise NotFound(f"方案不存在：{scenario_id}", f"no scenario {scenario_id}")
+        name, county = row.name, row.county_code
+    if (county and not actor.covers_org(county)) or (not county and not actor.unscoped):
+        raise Forbidden("该方案不在您的管辖范围内", "this scenario is outside your scope")
+    sc = load_scenario(engine, name)
+    summary = dict(sc.summary)
+    counts = sc.decisions["decision"].value_counts().to_dict()
+    decisions = [{**{k: (None if v != v else v) for k, v in d.items()},
+                  "decision_zh": DECISION_ZH.get(d["decision"], d["decision"])}
+                 for d in sc.decisions.to_dict(orient="records")]
+    names = {d["school_code"]: d["name"] for d in decisions}
+    for d in decisions:
+        d["merge_into_name"] = names.get(d["merge_into"] or "", d["merge_into"] or "")
+    job_id = _job_of(engine, scenario_id)
+    files: dict[str, int] = {}
+    if job_id is not None:
+        job = get_job(engine, actor, job_id, kinds=(KIND,))
+        files = {f["name"].rsplit(".", 1)[-1]: f["id"] for f in job.files if f["name"] != MAP_NAME}
+    return {"id": scenario_id, "name": sc.name, "county_code": sc.county_code, "base_year": sc.base_year,
+            "target_year": sc.target_year, "variant": sc.variant, "variant_zh": VARIANTS.get(sc.variant, sc.variant),
+            "source": sc.source, "summary": summary,
+            "counts": {k: int(counts.get(k, 0)) for k in ("keep", "expand", "merge", "close", "build", "keep_small")},
+            "decisions": decisions, "job_id": job_id, "files": files,
+            "steps": sc.steps.assign(done_on=sc.steps["done_on"].map(
+                lambda d: d.isoformat() if isinstance(d, dt.date) else None)).to_dict(orient="records")}
+
+
+def scenario_map(engine: Engine, actor: Actor, scenario_id: int) -> dict[str, Any]:
+    """Map data for ECharts: county outline (as the dashboard's), villages, schools by decision, zone lines."""
+    from junheng.services.maps import county_map
+
+    sc = get_scenario(engine, actor, scenario_id)
+    base = county_map(engine, actor, sc["county_code"], villages=False)
+    out: dict[str, Any] = {"geojson": base["geojson"], "schools": [], "villages": [], "zones": []}
+    if sc["job_id"] is not None:
+        with engine.connect() as conn:
+            content = conn.execute(select(JobFile.content).where(JobFile.job_id == sc["job_id"],
+                                                                 JobFile.name == MAP_NAME)).scalar()
+        if content is not None:
+            out.update(json.loads(bytes(content).decode("utf-8")))
+    out["decision_zh"] = DECISION_ZH
+    return out
+
+
+def export(engine: Engine, actor: Actor, scenario_id: int, fmt: str) -> tuple[str, str, bytes]:
+    """(name, media type, content) of the scenario's XLSX or DOCX plan."""
+    from junheng.services import jobs
+
+    sc = get_scenario(engine, actor, scenario_id)
+    if fmt not in sc["files"] or sc["job_id"] is None:
+        raise NotFound("该方案没有此格式的文件", "no such file for this scenario")
+    return jobs.get_file(engine, actor, sc["job_id"], sc["files"][fmt])
+
+
+COMPARE_ROWS = (
+    ("primary_schools", "小学数"), ("junior_schools", "初中数"), ("primary_pupils", "小学生"),
+    ("junior_pupils", "初中生"), ("pupils_over_30_45", "单程超过 30/45 分钟的学生"),
+    ("primary_boarders", "小学寄宿生"), ("junior_boarders", "初中寄宿生"), ("primary_teachers", "小学需教师"),
+    ("junior_teachers", "初中需教师"), ("cost_total", "年度总成本（元）"), ("gap", "最优性间隙"),
+)
+
+
+def compare_scenarios(engine: Engine, actor: Actor, a: int, b: int) -> dict[str, Any]:
+    """Two scenarios side by side (:func:`junheng.plan.scenario.compare` rows) and the schools they decide differently."""
+    from junheng.plan.scenario import compare, load_scenario
+
+    sa, sb = get_scenario(engine, actor, a), get_scenario(engine, actor, b)
+    df = compare([(load_scenario(engine, sa["name"]), None), (load_scenario(engine, sb["name"]), None)])
+    def cell(x: Any) -> Any:
+        return _num(x) if _num(x) is not None else (None if x is None or x != x else str(x))
+
+    # one column per scenario name (the same scenario twice gives one column)
+    rows = [{"label": str(idx), "a": cell(r.iloc[0]), "b": cell(r.iloc[-1])} for idx, r in df.iterrows()]
+    db = {d["school_code"]: d for d in sb["decisions"]}
+    differ = [{"school_code": d["school_code"], "name": d["name"], "a": d["decision_zh"],
+               "b": db[d["school_code"]]["decision_zh"] if d["school_code"] in db else "—"}
+              for d in sa["decisions"] if db.get(d["school_code"], {}).get("decision") != d["decision"]]
+    return {"a": {k: sa[k] for k in ("id", "name", "target_year", "variant_zh")},
+            "b": {k: sb[k] for k in ("id", "name", "target_year", "variant_zh")}, "rows": rows, "differ": differ}

@@ -1,0 +1,78 @@
+"""Browser test of 布局规划: log in as the administrator, create and solve a scenario on the tiny county, see the
+map and the decisions table (Playwright, Debian's chromium, headless; screenshots under ``test-output/web/``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fixtures import tiny_tables
+from web.support import PASSWORD
+from web.test_browser import VENDOR, _free_port, _login, _shot, browser  # noqa: F401  (module fixture)
+
+
+@pytest.fixture(scope="module")
+def layout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    from junheng.io import import_tables
+    from junheng.services import auth
+    from junheng.services.settings import Settings
+    from junheng.store.engine import make_engine, upgrade
+    from junheng.web import create_app
+
+    assert VENDOR.is_file(), "run `make assets` first (front-end files are served locally)"
+    tmp: Path = tmp_path_factory.mktemp("browser_layout")
+    url = f"sqlite:///{tmp / 'web.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    import_tables(engine, tiny_tables(), source="tiny", user="pytest")
+    auth.ensure_user(engine, username="admin", password=PASSWORD, role="admin")
+    engine.dispose()
+    app = create_app(Settings(db_url=url))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{srv.config.port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    app.state.web.runner.shutdown()
+
+
+def test_create_and_solve_a_layout_scenario_and_see_the_map(layout_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    base = layout_server
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    _login(page, base, "admin")
+    page.click("nav >> text=布局规划")
+    page.wait_for_url(f"{base}/layout")
+    page.fill("input[name=name]", "甲方案")
+    page.select_option("select[name=year]", "2027")
+    page.check("input[name=keep_small]")
+    page.fill("input[name=time_limit_s]", "5")
+    _shot(page, "layout_new")
+    page.click("#new-scenario button.primary")
+    # the job page polls the job panel; when the job ends the page refreshes into the scenario page
+    page.wait_for_url(f"{base}/layout/scenarios/*", timeout=60_000)
+    page.wait_for_selector("#layout-map[data-ready]", timeout=20_000)
+    assert int(page.get_attribute("#layout-map", "data-ready") or 0) >= 1  # schools drawn on the map
+    assert page.locator("#layout-map canvas").count() >= 1
+    rows = page.locator("#decisions tbody tr")
+    assert rows.count() == 2  # the tiny county's two public primary/nine-year schools take part
+    assert "撤并" in page.inner_text("#decisions") and "小寨镇中心学校" in page.inner_text("#decisions")
+    assert page.locator("a.button", has_text="XLSX").count() == 1
+    page.wait_for_timeout(500)  # let ECharts finish drawing
+    _shot(page, "layout_scenario")
+    with page.expect_download() as dl:
+        page.click("a.button:has-text('DOCX')")
+    assert dl.value.suggested_filename.endswith(".docx")
+    page.goto(f"{base}/layout")
+    assert "甲方案" in page.inner_text("#scenarios")
+    page.close()
