@@ -23,6 +23,8 @@ PERSONAL = {"admin", "county_admin", "school_clerk", "township_staff"}
 EDITORS = {"admin", "county_admin", "school_clerk"}
 LAYOUT_VIEW = {"admin", "county_admin", "planner", "viewer"}
 LAYOUT_RUN = {"admin", "county_admin", "planner"}
+TEACHERS_VIEW = {"admin", "county_admin", "planner", "viewer"}
+TEACHERS_RUN = {"admin", "county_admin", "planner"}
 PUBLIC = {"GET /api/auth/csrf", "POST /api/auth/login"}
 
 ALLOWED: dict[str, set[str]] = {
@@ -63,6 +65,10 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/layout/scenarios/{scenario_id}/map": LAYOUT_VIEW,
     "GET /api/layout/scenarios/{scenario_id}/files/{fmt}": LAYOUT_VIEW,
     "GET /api/layout/compare": LAYOUT_VIEW,
+    "GET /api/teachers/jobs": TEACHERS_VIEW,
+    "POST /api/teachers/plans": TEACHERS_RUN,
+    "GET /api/teachers/plans/{job_id}": TEACHERS_VIEW,
+    "GET /api/teachers/plans/{job_id}/xlsx": TEACHERS_VIEW,
     "GET /api/care/cases": EVERYONE,
     "GET /api/care/cases/{case_id}": EVERYONE,  # the case is of the clerk's school, in everyone's scope
     "POST /api/care/cases/{case_id}/actions": EVERYONE - {"viewer"},
@@ -117,6 +123,8 @@ def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[n
     method, path = key.split(" ", 1)
     if "/api/layout/" in path:
         path = _layout_path(path, fx, web)
+    if "/api/teachers/" in path:
+        path = _teachers_path(path, fx, web)
     code = S_NINE
     path = (path.replace("{code}", code).replace("{user_id}", str(fx["target"]))
             .replace("{fmt}", "json").replace("{file_id}", str(fx["file"])).replace("{case_id}", str(fx["case"])))
@@ -148,6 +156,8 @@ def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[n
         body = {"pack": "yzjh-2017", "year": 2025}
     elif key == "POST /api/layout/scenarios":
         body = {"name": f"by {role}", "year": 2027, "keep_small": True, "time_limit_s": 2}
+    elif key == "POST /api/teachers/plans":
+        body = {"year": 2025}
     elif key == "POST /api/users":
         body = {"username": f"new_{role}", "password": PASSWORD, "role": "viewer", "scopes": ["130431000000"]}
     elif key == "PATCH /api/users/{user_id}":
@@ -197,3 +207,15 @@ def _layout_path(path: str, fx: dict, web: WebEnv) -> str:  # type: ignore[type-
     sid = str(fx["scenario"])
     path = path.replace("{scenario_id}", sid).replace("{fmt}", "xlsx")
     return path + (f"?a={sid}&b={sid}" if path.endswith("/compare") else "")
+
+
+def _teachers_path(path: str, fx: dict, web: WebEnv) -> str:  # type: ignore[type-arg]
+    """A finished teacher plan (made once, through the service) filled into a /api/teachers/ path."""
+    if "teachers" not in fx:
+        from junheng.services import teachers
+        from junheng.services.authz import Actor
+
+        s = web.state
+        fx["teachers"] = teachers.start_plan(s.engine, s.runner, Actor.system("pytest"), year=2025)
+        s.runner.wait(fx["teachers"])
+    return path.replace("{job_id}", str(fx["teachers"]))

@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "run_assessment": frozenset({"admin", "county_admin", "planner"}),
     "view_layout": frozenset({"admin", "county_admin", "planner", "viewer"}),
     "run_layout": frozenset({"admin", "county_admin", "planner"}),
+    "view_teachers": frozenset({"admin", "county_admin", "planner", "viewer"}),
+    "run_teachers": frozenset({"admin", "county_admin", "planner"}),
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin", "county_admin"}),
 }

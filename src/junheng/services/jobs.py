@@ -30,7 +30,8 @@ log = logging.getLogger("junheng.jobs")
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUS_ZH = {QUEUED: "排队中", RUNNING: "运行中", DONE: "已完成", FAILED: "失败"}
 KIND_PERMISSION = {"import_check": "import_data", "import": "import_data", "assessment": "view_assessment",
-                   "care_check": "import_data", "layout": "view_layout"}
+                   "care_check": "import_data", "layout": "view_layout",
+                   "teachers": "view_teachers"}
 
 
 @dataclass(frozen=True)

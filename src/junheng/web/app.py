@@ -57,8 +57,10 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     from junheng.web import api, pages
     from junheng.web.api import care as care_api
     from junheng.web.api import layout as layout_api
+    from junheng.web.api import teachers as teachers_api
     from junheng.web.pages import care as care_pages
     from junheng.web.pages import layout as layout_pages
+    from junheng.web.pages import teachers as teachers_pages
 
     settings = settings or Settings.from_env()
     engine = _engine(settings)
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     app.include_router(care_pages.router, include_in_schema=False)
     app.include_router(layout_api.router, prefix="/api")
     app.include_router(layout_pages.router, include_in_schema=False)
+    app.include_router(teachers_api.router, prefix="/api")
+    app.include_router(teachers_pages.router, include_in_schema=False)
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -1,0 +1,168 @@
+"""Teacher planning (教师配置) in the web app: a teacher plan of the county for one school year, in the background.
+
+The job does what ``junheng plan teachers`` does: ``load_tables`` for the
+county and the five school years ending with ``year`` (the 360-hour training
+window, 教督〔2017〕6号 二(9)), :func:`junheng.plan.teachers.plan_teachers`
+with the default staffing rules (中央编办发〔2014〕72号) and curriculum
+(教材〔2022〕2号), then :func:`write_teachers_json` / :func:`write_teachers_xlsx`.
+Both outputs are stored with the job (as the layout service stores its
+outputs).  The JSON is the engine's ``TeacherPlan.to_dict()`` plus
+``subject_demand_after`` (subject shortages after the transfers), with NaN
+written as ``null``.  Individual teacher records are read (transfers and
+training are per teacher) but the page and the API show teacher IDs only,
+never names.  Permissions: ``view_teachers`` to read, ``run_teachers`` to create.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from junheng.services import counties as C
+from junheng.services.authz import Actor
+from junheng.services.errors import Invalid, NotFound
+from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, get_job, list_jobs
+from junheng.store.auth_models import JobFile
+
+KIND = "teachers"
+PLAN_NAME = "teacher_plan.json"
+MEDIA = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+STAGE_ZH = {"primary": "小学", "junior": "初中"}
+
+
+def list_runs(engine: Engine, actor: Actor, *, limit: int = 20) -> list[JobInfo]:
+    """Teacher-plan jobs of the counties in the actor's scope, newest first."""
+    actor.require("view_teachers")
+    return list_jobs(engine, actor, kinds=(KIND,), limit=limit)
+
+
+def plan_years(engine: Engine, actor: Actor, county: str | None = None) -> list[int]:
+    """School years of the actor's county that a plan can be made for (all years with data)."""
+    actor.require("view_teachers")
+    return sorted(C.years(engine, C.resolve_county(engine, actor, county)))
+
+
+def start_plan(engine: Engine, runner: JobRunner, actor: Actor, *, year: int, county: str | None = None) -> int:
+    """Queue a teacher plan of ``county`` (default: the actor's) for school ``year``; returns the job id."""
+    actor.require("run_teachers")
+    county_code = C.resolve_county(engine, actor, county)
+    years = C.years(engine, county_code)
+    if year not in years:
+        raise Invalid(f"该县没有 {year} 学年数据", f"the county has no data for school year {year}")
+    job_id = runner.create(actor, KIND, org_code=county_code, params={"year": year})
+    runner.submit(job_id, lambda ctx: _run(engine, ctx, year=year, county=county_code))
+    return job_id
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: NaN / infinity become null (``json`` would write the non-standard ``NaN``)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _run(engine: Engine, ctx: JobContext, *, year: int, county: str) -> dict[str, Any]:
+    from junheng.plan.staffing import load_staffing_rules
+    from junheng.plan.teachers import plan_teachers, write_teachers_xlsx
+    from junheng.plan.teachers.plan import _records
+    from junheng.store.tables import load_tables
+
+    ctx.progress(0.05, "读取数据 / reading data")
+    tables = load_tables(engine, years=range(year - 4, year + 1), county=county)
+    ctx.progress(0.3, "编制、调配、轮岗、走教、培训 / planning")
+    plan = plan_teachers(tables, year=year, staffing_rules=load_staffing_rules())
+    ctx.progress(0.8, "保存结果 / saving")
+    d = plan.to_dict()
+    d["subject_demand_after"] = _records(plan.redistribution.demand_after)
+    d["county_code"] = county
+    content = json.dumps(_clean(d), ensure_ascii=False, default=str, allow_nan=False).encode("utf-8")
+    ctx.add_file(PLAN_NAME, content, MEDIA["json"])
+    county_name = C.county_name(engine, county)
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / f"{county_name}_教师规划_{year}.xlsx"
+        write_teachers_xlsx(plan, p)
+        ctx.add_file(p.name, p.read_bytes(), MEDIA["xlsx"])
+    red = d["redistribution"]
+    return {"year": year, "shortage_before": red["shortage_before"], "shortage_after": red["shortage_after"],
+            "moves": red["moves"],
+            "message": f"{year}学年教师规划：学科缺额 {red['shortage_before']} → {red['shortage_after']}，"
+                       f"调配 {red['moves']} 人，走教线路 {d['itinerant']['teachers']} 条"}
+
+
+def _done_job(engine: Engine, actor: Actor, job_id: int) -> JobInfo:
+    job = get_job(engine, actor, job_id, kinds=(KIND,))
+    if job.status != DONE:
+        raise NotFound(f"任务 {job_id} 尚未完成", f"job {job_id} has not finished")
+    return job
+
+
+def get_plan(engine: Engine, actor: Actor, job_id: int) -> dict[str, Any]:
+    """The stored plan of a finished job (the JSON described in the module docstring)."""
+    actor.require("view_teachers")
+    _done_job(engine, actor, job_id)
+    with engine.connect() as conn:
+        content = conn.execute(select(JobFile.content).where(JobFile.job_id == job_id,
+                                                             JobFile.name == PLAN_NAME)).scalar()
+    if content is None:
+        raise NotFound("该任务没有教师规划结果", "the job has no teacher plan")
+    out: dict[str, Any] = json.loads(bytes(content).decode("utf-8"))
+    return out
+
+
+def _shortages(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per school, stage and subject: shortage before and after the transfers (rows short in either)."""
+    key = ("school_code", "stage", "subject")
+    after = {tuple(r[k] for k in key): r for r in plan.get("subject_demand_after", [])}
+    names = {s["school_code"]: s["name"] for s in plan["entitlement"]["sections"]}
+    rows = []
+    for r in plan["subject_demand"]:
+        a = after.get(tuple(r[k] for k in key), {})
+        before, aft = r.get("shortage") or 0, a.get("shortage", r.get("shortage")) or 0
+        if before or aft:
+            rows.append({"school_code": r["school_code"], "name": names.get(r["school_code"], ""),
+                         "stage": r["stage"], "stage_zh": STAGE_ZH.get(r["stage"], r["stage"]),
+                         "subject": r["subject"], "subject_name": r.get("subject_name") or r["subject"],
+                         "required": r.get("required"), "have": r.get("have"), "before": before, "after": aft})
+    return rows
+
+
+MOVE_KEYS = ("teacher_id", "stage", "subject", "subject_name", "from_school", "from_name", "to_school", "to_name",
+             "km", "reason", "backbone_level")
+
+
+def plan_view(engine: Engine, actor: Actor, job_id: int) -> dict[str, Any]:
+    """What the page shows; transfer and rotation rows carry teacher IDs and schools only (no names)."""
+    plan = get_plan(engine, actor, job_id)
+    job = get_job(engine, actor, job_id, kinds=(KIND,))
+    files = {f["name"].rsplit(".", 1)[-1]: f["id"] for f in job.files if f["name"] != PLAN_NAME}
+    red, rot = plan["redistribution"], plan["rotation"]
+    return {"job_id": job_id, "year": plan["year"], "rules": plan["rules"], "entitlement": plan["entitlement"],
+            "shortages": _shortages(plan), "redistribution": red,
+            "transfers": [{k: m.get(k) for k in MOVE_KEYS if k in m} for m in red["list"]],
+            "rotation": rot, "rotations": [{k: m.get(k) for k in MOVE_KEYS if k in m} for m in rot.get("list", [])],
+            "itinerant": plan["itinerant"], "training": plan["training"], "indicators": plan["indicators"],
+            "files": files, "stage_zh": STAGE_ZH}
+
+
+def export(engine: Engine, actor: Actor, job_id: int) -> tuple[str, str, bytes]:
+    """(name, media type, content) of the plan's XLSX workbook."""
+    from junheng.services import jobs
+
+    actor.require("view_teachers")
+    job = _done_job(engine, actor, job_id)
+    ids = [f["id"] for f in job.files if f["name"].endswith(".xlsx")]
+    if not ids:
+        raise NotFound("该任务没有 XLSX 文件", "the job has no XLSX file")
+    return jobs.get_file(engine, actor, job_id, ids[0])

@@ -1,0 +1,49 @@
+"""教师配置: year form (plan made in the background, shown with the job panel), then the plan page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from junheng.services import jobs
+from junheng.services import teachers as T
+from junheng.services.errors import Invalid
+from junheng.web.deps import ActorDep, StateDep, render
+
+router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _list_context(state, actor) -> dict:
+    years = T.plan_years(state.engine, actor)
+    return {"active": "teachers", "years": years, "runs": T.list_runs(state.engine, actor)}
+
+
+@router.get("/teachers")
+def teachers_page(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    actor.require("view_teachers")
+    return render(request, "teachers.html", {**_list_context(state, actor), "error": None})
+
+
+@router.post("/teachers")
+def teachers_start(request: Request, actor: ActorDep, state: StateDep, year: Annotated[int, Form()]) -> Response:
+    try:
+        job_id = T.start_plan(state.engine, state.runner, actor, year=year)
+    except Invalid as exc:
+        return render(request, "teachers.html", {**_list_context(state, actor), "error": exc}, status_code=422)
+    return RedirectResponse(f"/teachers/jobs/{job_id}", status_code=303)
+
+
+@router.get("/teachers/jobs/{job_id}")
+def teachers_job(request: Request, job_id: Id, actor: ActorDep, state: StateDep) -> Response:
+    job = jobs.get_job(state.engine, actor, job_id, kinds=(T.KIND,))
+    if job.status == jobs.DONE:
+        return RedirectResponse(f"/teachers/plans/{job_id}", status_code=303)
+    return render(request, "teachers_job.html", {"active": "teachers", "job": job})
+
+
+@router.get("/teachers/plans/{job_id}")
+def plan_page(request: Request, job_id: Id, actor: ActorDep, state: StateDep) -> Response:
+    return render(request, "teachers_plan.html", {"active": "teachers", "p": T.plan_view(state.engine, actor, job_id)})
