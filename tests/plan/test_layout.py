@@ -142,7 +142,6 @@ def test_heuristic_matches_the_exact_answer_on_a_small_model() -> None:
 def test_from_tables_tolerates_missing_beds_and_places_schools_at_their_village() -> None:
     """Registry gaps a real census has: no boarding-bed count, a teaching point without coordinates."""
     from fixtures import S_POINT, tiny_tables
-
     from junheng.plan.layout import load_layout_rules
 
     tables = tiny_tables()
