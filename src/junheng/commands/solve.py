@@ -8,8 +8,9 @@ and optionally written as JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +18,8 @@ from rich.console import Console
 from junheng.plan import CapacitatedFacilityLocation, FacilityResult, PMedian, SingleSourceCFL
 from junheng.plan.facility.problem import Method
 from junheng.plan.orlib import InstanceFormatError, read_cap, read_pmed, read_sscflp
+
+T = TypeVar("T")
 
 console = Console(stderr=True)
 
@@ -60,6 +63,15 @@ def _method(value: str) -> Method:
     return value  # type: ignore[return-value]
 
 
+def _read(reader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Read an instance file; a format error is printed and exits with code 1."""
+    try:
+        return reader(*args, **kwargs)
+    except InstanceFormatError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(code=1) from err
+
+
 @solve_app.command("pmedian")
 def pmedian_cmd(
     file: FileArg,
@@ -71,11 +83,7 @@ def pmedian_cmd(
     method: MethodOpt = "auto",
 ) -> None:
     """p-中位问题（pmed 格式） / uncapacitated p-median (OR-Library pmed format)."""
-    try:
-        inst = read_pmed(file)
-    except InstanceFormatError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(code=1) from err
+    inst = _read(read_pmed, file)
     with console.status("求解中 / solving…"):
         res = PMedian.from_cost_matrix(inst.cost, p_facilities=p or inst.p).solve(
             time_limit_s=time_limit, method=_method(method)
@@ -95,11 +103,7 @@ def cflp_cmd(
     method: MethodOpt = "auto",
 ) -> None:
     """有容量限制的选址（Beasley cap 格式，可分配） / capacitated FL, multi-source (Beasley cap format)."""
-    try:
-        inst = read_cap(file, capacity=capacity)
-    except InstanceFormatError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(code=1) from err
+    inst = _read(read_cap, file, capacity=capacity)
     model = CapacitatedFacilityLocation.from_cost_matrix(
         inst.cost, inst.demand, capacity=inst.capacity, fixed_cost=inst.fixed_cost, cost_basis="total"
     )
@@ -116,11 +120,7 @@ def sscflp_cmd(
     method: MethodOpt = "auto",
 ) -> None:
     """单一来源有容量选址（J I 格式） / single-source capacitated FL (J I format)."""
-    try:
-        inst = read_sscflp(file)
-    except InstanceFormatError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(code=1) from err
+    inst = _read(read_sscflp, file)
     model = SingleSourceCFL.from_cost_matrix(
         inst.cost, inst.demand, capacity=inst.capacity, fixed_cost=inst.fixed_cost, cost_basis="total"
     )

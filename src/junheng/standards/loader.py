@@ -411,14 +411,20 @@ def _unique(ctx: _Ctx, what: str, codes: list[str]) -> None:
         seen.add(c)
 
 
-def _indicator(ctx: _Ctx, where: str, d: Mapping[str, Any], names: frozenset[str], parts: set[str]) -> Indicator | None:
+def _required(ctx: _Ctx, where: str, d: Mapping[str, Any], allowed: set[str], required: tuple[str, ...]) -> bool:
+    """Check an entry's keys (unknown ones, missing required ones); True when it can be read further."""
     n0 = len(ctx.issues)
-    _check_keys(ctx, where, d, _INDICATOR_KEYS)
-    for k in ("code", "name", "part", "numerator", "denominator"):
+    _check_keys(ctx, where, d, allowed)
+    for k in required:
         if k not in d:
             ctx.err(f"{where}.{k}", "缺少必填项 / required key missing")
-    if n0 != len(ctx.issues):
+    return n0 == len(ctx.issues)
+
+
+def _indicator(ctx: _Ctx, where: str, d: Mapping[str, Any], names: frozenset[str], parts: set[str]) -> Indicator | None:
+    if not _required(ctx, where, d, _INDICATOR_KEYS, ("code", "name", "part", "numerator", "denominator")):
         return None
+    n0 = len(ctx.issues)
     if d["part"] not in parts:
         ctx.err(f"{where}.part", f"未声明的部分 / undeclared part: {d['part']}")
     conv = _expr_conv(names)
@@ -441,13 +447,9 @@ def _indicator(ctx: _Ctx, where: str, d: Mapping[str, Any], names: frozenset[str
 
 
 def _item(ctx: _Ctx, where: str, d: Mapping[str, Any], parts: set[str]) -> Item | None:
-    n0 = len(ctx.issues)
-    _check_keys(ctx, where, d, _ITEM_KEYS)
-    for k in ("code", "name", "part"):
-        if k not in d:
-            ctx.err(f"{where}.{k}", "缺少必填项 / required key missing")
-    if n0 != len(ctx.issues):
+    if not _required(ctx, where, d, _ITEM_KEYS, ("code", "name", "part")):
         return None
+    n0 = len(ctx.issues)
     if d["part"] not in parts:
         ctx.err(f"{where}.part", f"未声明的部分 / undeclared part: {d['part']}")
     rule = d.get("rule", "evidence")
@@ -480,13 +482,9 @@ def _filter(ctx: _Ctx, key: str, value: Any) -> Mapping[str, Any]:
 
 
 def _target(ctx: _Ctx, where: str, d: Mapping[str, Any], names: frozenset[str]) -> Target | None:
-    n0 = len(ctx.issues)
-    _check_keys(ctx, where, d, _TARGET_KEYS)
-    for k in ("code", "name", "metric", "op", "values"):
-        if k not in d:
-            ctx.err(f"{where}.{k}", "缺少必填项 / required key missing")
-    if n0 != len(ctx.issues):
+    if not _required(ctx, where, d, _TARGET_KEYS, ("code", "name", "metric", "op", "values")):
         return None
+    n0 = len(ctx.issues)
     if d["metric"] not in METRICS:
         ctx.err(f"{where}.metric", f"未知指标口径 / unknown metric (允许 / allowed: {', '.join(METRICS)})")
     if d["op"] not in _OPS:
