@@ -91,3 +91,43 @@ def test_store_roundtrip_and_procedure(engine, edited) -> None:  # type: ignore[
     assert list(listed["name"]) == ["方案一"] and "规划论证✓" in listed.at[0, "procedure"]
     save_scenario(engine, sc, replace_existing=True)
     assert len(list_scenarios(engine)) == 1
+
+
+def test_scenario_carries_cvs_before_and_after(demo, edited) -> None:  # type: ignore[no-untyped-def]
+    result, *_ = edited
+    sc = scenario_from_result("B", result, base_year=2025, source="manual", tables=demo)
+    rows = {(r["stage"], r["indicator"]): r for r in sc.summary["resource_cvs"]}
+    before = resource_cvs(demo, year=2025)
+    after = resource_cvs(planned_tables(demo, result, year=2025), year=2025)
+    assert {f"{s}:{i}" for s, i in rows} == set(before)
+    for (s, i), r in rows.items():
+        assert r["before"] == pytest.approx(before[f"{s}:{i}"]) and r["after"] == pytest.approx(after[f"{s}:{i}"])
+    # closing schools changes at least one CV: "after" is the planned county, not a copy of "before"
+    assert any(abs(r["after"] - r["before"]) > 1e-6 for r in rows.values())
+    table = compare([(sc, None)])
+    after_rows = [i for i in table.index if "规划后" in str(i)]
+    assert len(after_rows) == len(rows)
+    some = next(iter(rows.values()))
+    label = next(i for i in after_rows if some["name"] in i and ("小学" if some["stage"] == "primary" else "初中") in i)
+    assert table.at[label, "B"] == round(some["after"], 4)
+
+
+def test_cli_compare_prints_cvs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from junheng.cli import app
+    from junheng.store import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    upgrade(url)
+    monkeypatch.setenv("COLUMNS", "400")
+    runner = CliRunner()
+    res = runner.invoke(app, ["plan", "layout", "--demo", "130431", "--year", "2030", "--db", url,
+                              "--save-scenario", "方案甲"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["plan", "scenarios", "compare", "方案甲", "--db", url])
+    assert res.exit_code == 0, res.output
+    assert "规划后" in res.output and "规划前" in res.output and "方案甲" in res.output
+    saved = load_scenario(make_engine(url), "方案甲").summary["resource_cvs"]
+    assert saved and all(r["after"] is not None for r in saved)
+    assert f"{saved[0]['after']:.4f}".rstrip("0") in res.output

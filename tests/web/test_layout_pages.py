@@ -33,7 +33,12 @@ def test_planner_solves_reads_compares_and_exports(web: WebEnv) -> None:
     assert page.status_code == 200 and "鸡泽县实验小学" in page.text and "data-layout-map" in page.text
     cmp = planner.get(f"/api/layout/compare?a={a}&b={b}").json()
     assert cmp["differ"] == [] and len(cmp["rows"]) > 10  # the same rules and data give the same plan
-    assert planner.get(f"/layout/compare?a={a}&b={b}").status_code == 200
+    # the resource-indicator CVs after the plan (assessment engine on the planned county) are compared too
+    cv_rows = [r for r in cmp["rows"] if "规划后" in r["label"]]
+    assert cv_rows and all(r["a"] == r["b"] for r in cv_rows)
+    assert any(isinstance(r["a"], (int, float)) for r in cv_rows)  # one primary school left: CV 0
+    page = planner.get(f"/layout/compare?a={a}&b={b}")
+    assert page.status_code == 200 and "规划后" in page.text
     x = planner.get(f"/api/layout/scenarios/{a}/files/xlsx")
     assert x.status_code == 200
     assert "学校决定" in load_workbook(io.BytesIO(x.content)).sheetnames

@@ -80,7 +80,7 @@ def layout_command(
             from junheng.plan.scenario import scenario_from_result
             from junheng.store import make_engine
 
-            sc = scenario_from_result(save_scenario, result, base_year=base_year, variant=variant)
+            sc = scenario_from_result(save_scenario, result, base_year=base_year, variant=variant, tables=tables)
             save(make_engine(db), sc, replace_existing=True)
     s = result.summary()
     t = Table(title=title)
@@ -131,8 +131,21 @@ def scenarios_compare(
     for c in df.columns:
         t.add_column(str(c), justify="right")
     for idx, row in df.iterrows():
-        t.add_row(str(idx), *[str(x) for x in row])
+        t.add_row(str(idx), *[_cell(str(idx), x) for x in row])
     console.print(t)
+
+
+def _cell(label: str, x: object) -> str:
+    """One comparison figure as an officer reads it: CVs to 4 places, the gap in %, counts and yuan whole."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    if not isinstance(x, (int, float)):
+        return str(x)
+    if "CV" in label:
+        return f"{x:.4f}"
+    if "gap" in label:
+        return f"{100 * x:.3f}%"
+    return f"{x:,.0f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from junheng.domain.tables import YearTables
+from junheng.plan.explain import STAGE_CN
 from junheng.plan.layout import LayoutResult, LayoutRules, SchoolLayout
 
 PROCEDURE: tuple[tuple[str, str], ...] = (
@@ -70,10 +71,16 @@ class Scenario:
 
 
 def scenario_from_result(name: str, result: LayoutResult, *, base_year: int, source: str = "solver",
-                         variant: str = "central", county_code: str = "", note: str = "") -> Scenario:
+                         variant: str = "central", county_code: str = "", note: str = "",
+                         tables: YearTables | None = None) -> Scenario:
+    """A scenario from a solved layout; with ``tables`` (the registry) its summary also carries the
+    resource-indicator CVs before and after the plan (:func:`plan_cvs`), which :func:`compare` shows."""
     cols = ["school_code", "name", "decision", "merge_into", "pupils", "explanation"]
+    summary = _jsonable(result.summary())
+    if tables is not None:
+        summary["resource_cvs"] = plan_cvs(tables, result, year=base_year)
     return Scenario(name=name, base_year=base_year, target_year=result.year, source=source,
-                    decisions=result.decisions[cols].copy(), summary=_jsonable(result.summary()), variant=variant,
+                    decisions=result.decisions[cols].copy(), summary=summary, variant=variant,
                     county_code=county_code, note=note)
 
 
@@ -166,8 +173,36 @@ def resource_cvs(tables: YearTables, *, year: int, pack: str = "yzjh-2017") -> d
     return {f"{c.stage}:{c.indicator}": float(c.cv) for c in a.cvs}
 
 
+def plan_cvs(tables: YearTables, result: LayoutResult, *, year: int, pack: str = "yzjh-2017") -> list[dict[str, Any]]:
+    """The county CV of every resource indicator (资源配置) in ``year`` before and after the plan.
+
+    "After" is the assessment engine run on :func:`planned_tables` (closed sections' pupils, classes and
+    teachers moved to the receiving schools, added places as floor area): one row per stage and indicator with
+    ``stage``, ``indicator``, ``name``, ``before``, ``after`` and the pack's ``limit``."""
+    from junheng.assess import assess
+    from junheng.standards import load_pack
+
+    std = load_pack(pack)
+    before = {(c.stage, c.indicator): c for c in assess(std, tables, year=year).cvs}
+    after = {(c.stage, c.indicator): c for c in assess(std, planned_tables(tables, result, year=year), year=year).cvs}
+    rows = []
+    for key, b in before.items():
+        a = after.get(key)
+        rows.append({"stage": b.stage, "indicator": b.indicator, "name": b.name, "before": _finite(b.cv),
+                     "after": None if a is None else _finite(a.cv), "limit": _finite(b.limit)})
+    return rows
+
+
+def _finite(x: float | None) -> float | None:
+    """A CV for JSON: undefined (no school, no pupils) is ``None``, never NaN (PostgreSQL's JSON refuses NaN)."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
 def compare(items: Sequence[tuple[Scenario, Mapping[str, float] | None]]) -> pd.DataFrame:
-    """Side by side: one column per scenario; rows are the figures and CVs (indicator rows by stage)."""
+    """Side by side: one column per scenario; rows are the figures and CVs (indicator rows by stage).
+
+    CVs come from the mapping given with the scenario, else from the ``resource_cvs`` rows saved in its
+    summary (:func:`scenario_from_result` with ``tables``): the CV after the plan, and before it."""
     cols: dict[str, dict[str, Any]] = {}
     labels = {
         "primary_schools": "小学数 / primary schools", "junior_schools": "初中数 / junior schools",
@@ -184,6 +219,11 @@ def compare(items: Sequence[tuple[Scenario, Mapping[str, float] | None]]) -> pd.
             col[f"决定：{d}"] = int(dec.get(d, 0))
         for k, v in (cvs or {}).items():
             col[f"差异系数 CV {k}"] = round(v, 4)
+        if cvs is None:
+            for r in sc.summary.get("resource_cvs") or []:
+                label = f"{STAGE_CN.get(r['stage'], r['stage'])} {r['name']}"
+                col[f"差异系数 CV 规划后 / after: {label}"] = None if r["after"] is None else round(r["after"], 4)
+                col[f"差异系数 CV 规划前 / before: {label}"] = None if r["before"] is None else round(r["before"], 4)
         cols[sc.name] = col
     return pd.DataFrame(cols)
 
