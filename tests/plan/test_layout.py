@@ -7,6 +7,8 @@ Villages A 50, B 60, C 40 pupils; minutes to sites S0 / S1: A 5 / 20, B 10 / 10,
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -190,3 +192,32 @@ def test_two_phase_exact_solve_agrees_with_the_plain_mip(seed: int) -> None:
     assert starts[0] >= min(warm["objective"], cold["objective"]) * (1 - 1e-4) - 1e-6
     if seed == 23:  # here the start is 0.19 % above the optimum: the second phase must improve on it
         assert starts[0] > warm["objective"] * 1.001
+
+
+def test_neighbourhood_search_keeps_the_plan_feasible_and_priced() -> None:
+    """The pipelined large-neighbourhood search (several sub-models in flight) on a model with many
+    neighbourhoods: the plan stays feasible, its stated cost is its price, and it never gets worse."""
+    rng = np.random.default_rng(5)
+    n, m = 240, 60
+    sites = rng.uniform(0, 60, (m, 2))
+    vill = sites[rng.integers(0, m, n)] + rng.normal(0, 3, (n, 2))
+    minutes = np.linalg.norm(vill[:, None, :] - sites[None, :, :], axis=2) * 2.0 + 1.0
+    demand = rng.integers(20, 90, n).astype(float)
+    rules = load_layout_rules(overrides={"stage": {"primary": {"min_size": 100, "fixed_cost": 3000,
+                                                               "boarding": False, "day_limit_min": 30}},
+                                         "nearest_sites": 8})
+    layout = SchoolLayout.from_cost_matrix(minutes, demand, capacity=rng.choice([150.0, 300.0, 600.0], m),
+                                           max_size=900.0, fixed_cost=3000, rules=rules)
+    ar = layout._side_arrays()
+    start = layout._solve_heuristic(time.perf_counter() + 1.0)
+    assert start is not None
+    out = layout._polish(start, time.perf_counter() + 4.0, ar)
+    assert out["polish"]["neighbourhoods"] > 5
+    assert out["objective"] <= start["objective"] + 1e-6
+    assert out["objective"] == pytest.approx(layout._price(out["open"], out["assign"], ar), rel=1e-12)
+    pairs = set(zip(layout.pairs["client"], layout.pairs["site"], strict=True))
+    assert all((i, int(j)) in pairs for i, j in enumerate(out["assign"]))
+    assert out["open"][out["assign"]].all()
+    load = np.bincount(out["assign"], weights=demand, minlength=m)
+    opened = out["open"]
+    assert (load[opened] <= 900.0 + 1e-6).all() and (load[opened] >= ar["min"][opened] - 1e-6).all()
