@@ -164,7 +164,7 @@ def rule_class_size(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
 def _count_rooms(series: pd.Series, min_area: float) -> tuple[pd.Series, pd.Series]:
     """From ``"96;102"`` strings: (rooms listed, rooms of at least ``min_area`` m²), vectorised."""
     parts = series.fillna("").astype(str).str.replace("；", ";").str.split(";").explode()
-    areas = pd.to_numeric(parts.str.strip().replace("", np.nan), errors="coerce")
+    areas = pd.to_numeric(parts.str.strip(), errors="coerce")  # "" and junk → NaN
     listed = areas.notna().groupby(level=0).sum()
     ok = (areas >= min_area - 1e-9).groupby(level=0).sum()
     return listed.reindex(series.index, fill_value=0), ok.reindex(series.index, fill_value=0)
