@@ -39,6 +39,10 @@ def test_planner_solves_reads_compares_and_exports(web: WebEnv) -> None:
     assert any(isinstance(r["a"], (int, float)) for r in cv_rows)  # one primary school left: CV 0
     page = planner.get(f"/layout/compare?a={a}&b={b}")
     assert page.status_code == 200 and "规划后" in page.text
+    # CVs are shown to 4 places (not rounded to whole numbers like counts and yuan), the gap in %
+    assert all(f"{r['a']:.4f}" in page.text for r in cv_rows if isinstance(r["a"], (int, float)))
+    gap = next(r for r in cmp["rows"] if "gap" in r["label"])
+    assert f"{100 * gap['a']:.3f}%" in page.text
     x = planner.get(f"/api/layout/scenarios/{a}/files/xlsx")
     assert x.status_code == 200
     assert "学校决定" in load_workbook(io.BytesIO(x.content)).sheetnames

@@ -58,6 +58,9 @@ EN: dict[str, str] = {
     "方案比较": "Scenario comparison",
     "决定不同的学校": "Schools decided differently",
     "两个方案对每所学校的决定相同": "Both scenarios decide every school alike",
+    "规划后差异系数：撤并学校的学生、班级和教师按基年数据并入接收学校，校舍只计入模型新增学位折算的面积，尚未计入详细的建设方案。":
+        "CVs after the plan: closed schools' pupils, classes and teachers move to the receiving schools (base-year "
+        "data); buildings count only the floor area of the places the model adds, not a detailed building plan.",
     "低方案": "Low",
     "中方案": "Central",
     "高方案": "High",
