@@ -121,7 +121,7 @@ def scenarios_compare(
     db: Annotated[str | None, typer.Option("--db", help="数据库 URL / database URL")] = None,
 ) -> None:
     """并列比较方案 / Compare scenarios side by side (schools, travel, boarders, cost, teachers)."""
-    from junheng.plan.scenario import compare, load_scenario
+    from junheng.plan.scenario import compare, format_figure, load_scenario
     from junheng.store import make_engine
 
     eng = make_engine(db)
@@ -131,21 +131,8 @@ def scenarios_compare(
     for c in df.columns:
         t.add_column(str(c), justify="right")
     for idx, row in df.iterrows():
-        t.add_row(str(idx), *[_cell(str(idx), x) for x in row])
+        t.add_row(str(idx), *[format_figure(str(idx), x) for x in row])
     console.print(t)
-
-
-def _cell(label: str, x: object) -> str:
-    """One comparison figure as an officer reads it: CVs to 4 places, the gap in %, counts and yuan whole."""
-    if x is None or (isinstance(x, float) and x != x):
-        return "—"
-    if not isinstance(x, (int, float)):
-        return str(x)
-    if "CV" in label:
-        return f"{x:.4f}"
-    if "gap" in label:
-        return f"{100 * x:.3f}%"
-    return f"{x:,.0f}"
 
 
 def register(app: typer.Typer) -> None:

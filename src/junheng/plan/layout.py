@@ -58,13 +58,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from junheng.domain.tables import YearTables
+from junheng.plan.explain import STAGE_CN
 from junheng.plan.facility import FacilityProblem, InfeasibleModelError
 from junheng.plan.facility.mip import _strong_model
 from junheng.plan.facility.sided import SidedSites, sided_lagrangian_bound
 from junheng.plan.facility.sided_search import SidedSearch
 
 FloatArray = npt.NDArray[np.float64]
-STAGE_CN = {"primary": "小学", "junior": "初中"}
 MIP_REL_GAP = 1e-4  # HiGHS default: "optimal" = proven within 0.01 % of the bound
 # large-neighbourhood search of the fast path (SchoolLayout._polish): sites per neighbourhood, HiGHS gap and time cap
 POLISH_SIZE = 8
@@ -626,8 +626,7 @@ class SchoolLayout:
                                 np.maximum(bl0 - ar["beds"], 0.0)])
         elif warm:
             values = _lp_guided_start(lp2, m, 0.5 * time_limit_s)
-        h = _highs(max(0.1, float(time_limit_s) - (time.perf_counter() - started)))
-        h.setOptionValue("mip_rel_gap", rel_gap)
+        h = _highs(max(0.1, float(time_limit_s) - (time.perf_counter() - started)), rel_gap)
         if values is not None and start is None:
             # the start is good: most of HiGHS's primal heuristics only cost time, the work left is mostly the proof
             for k, v in _PROOF_OPTIONS.items():
@@ -721,8 +720,8 @@ class SchoolLayout:
         combines with the rest.  A strictly cheaper sub-solution is kept.  The search sweeps: each sweep takes
         the open sites in random order as seeds, skipping those already inside a neighbourhood of this sweep, so
         every part of the map is visited before any is visited twice; a sweep that improves nothing doubles the
-        neighbourhood size (up to 48) and the time per neighbourhood (up to 8 s).  Neighbourhoods with no site in common (hence no client in common) are
-        solved two at a time on two cores.  The sub-models are solved to HiGHS's relative gap
+        neighbourhood size (up to 48) and the time per neighbourhood (up to 8 s).  Neighbourhoods with no site in
+        common (hence no client in common) run in a pipeline on two cores, up to three in flight.  The sub-models are solved to HiGHS's relative gap
         ``POLISH_REL_GAP`` within ``POLISH_CAP_S`` seconds: many quick neighbourhoods improve the plan more,
         in the same time, than a few exact ones (measured in docs/dev/layout.md)."""
         rng = np.random.default_rng(0)
@@ -732,7 +731,6 @@ class SchoolLayout:
         inc = sp.csr_matrix((np.ones(cl.size), (cl, st)), shape=(n, m))
         adj = (inc.T @ inc).tocsr()
         o, assign = sol["open"].copy(), sol["assign"].copy()
-        value = float(sol["objective"])
         stats = {"neighbourhoods": 0, "improved": 0, "sweeps": 0}
         workers = 2 if (os.cpu_count() or 1) >= 2 else 1
         cap = POLISH_CAP_S
@@ -775,7 +773,6 @@ class SchoolLayout:
             return item, res
 
         def apply(item: tuple[SchoolLayout, Any, Any, Any] | None, res: dict[str, Any] | None) -> bool:
-            nonlocal value
             stats["neighbourhoods"] += 1
             if item is None or res is None:
                 return False
@@ -787,7 +784,6 @@ class SchoolLayout:
             if after < before - 1e-9 * max(1.0, abs(before)):
                 o[si] = res["open"]
                 assign[ci] = si[res["assign"]]
-                value += after - before
                 stats["improved"] += 1
                 return True
             return False
@@ -827,8 +823,8 @@ class SchoolLayout:
                 stats["sweeps"] += 1
                 if not improved:
                     size, cap = min(2 * size, 48), min(2 * cap, 8.0)
-        value = self._price(o, assign, ar)  # the whole plan priced once more, exactly
-        return {"open": o, "assign": assign, "objective": value, "polish": stats}
+        # each neighbourhood was compared on its own sites; the whole plan is priced once, exactly
+        return {"open": o, "assign": assign, "objective": self._price(o, assign, ar), "polish": stats}
 
     def _price(self, open_mask: npt.NDArray[np.bool_], assign: npt.NDArray[np.int64], ar: dict[str, FloatArray]) -> float:
         p = self.pairs
@@ -871,7 +867,6 @@ class SchoolLayout:
         return build_result(self, sol, seconds=time.perf_counter() - started)
 
 
-
 # HiGHS options for the second phase, from a good start: of the primal heuristics only RINS (which improves the
 # start using the LP), no restarts.  Measured on the demo counties (docs/dev/layout.md): 鸡泽 2030 in 6 s
 # instead of 11 s; with every heuristic off 湟中 2030 stalled at its start (0.06 % above the optimum).
@@ -882,21 +877,22 @@ _PROOF_OPTIONS: dict[str, Any] = {
 }
 
 
-def _highs(time_limit_s: float) -> highspy.Highs:
+def _highs(time_limit_s: float, rel_gap: float = MIP_REL_GAP) -> highspy.Highs:
+    """A silent single-threaded HiGHS with a time limit and a relative gap."""
     h = highspy.Highs()
     h.silent()
     h.setOptionValue("time_limit", time_limit_s)
-    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    h.setOptionValue("mip_rel_gap", rel_gap)
     h.setOptionValue("threads", 1)
     return h
 
 
 def _lp_guided_start(lp: highspy.HighsLp, n_sites: int, time_limit_s: float) -> list[float] | None:
     """A start for the layout MIP: solve the LP relaxation, close every site it leaves closed (y = 0), and solve
-    that restricted MIP to its optimum (``time_limit_s`` is only a guard), in the spirit of relaxation-induced
-    neighbourhoods (Danna, Rothberg & Le Pape 2005, "Exploring relaxation induced neighborhoods to improve MIP
-    solutions", Math. Prog. 102:71-90).  Solving it to the end rather than for a fixed time makes the start,
-    and so the second phase, independent of machine load.  The solution is feasible for the full model (only
+    that restricted MIP to a relative gap of 0.1 % (``time_limit_s`` is only a guard), in the spirit of
+    relaxation-induced neighbourhoods (Danna, Rothberg & Le Pape 2005, "Exploring relaxation induced
+    neighborhoods to improve MIP solutions", Math. Prog. 102:71-90).  Stopping at a gap rather than at a clock
+    makes the start, and so the second phase, independent of machine load.  The solution is feasible for the full model (only
     bounds were tightened); ``None`` when there is none."""
     n = int(lp.num_col_)
     relax = highspy.Highs()
@@ -909,8 +905,7 @@ def _lp_guided_start(lp: highspy.HighsLp, n_sites: int, time_limit_s: float) -> 
         return None
     y = np.asarray(relax.getSolution().col_value)[:n_sites]
     closed = np.flatnonzero(y < 1e-3).astype(np.int32)
-    h = _highs(max(0.1, time_limit_s))
-    h.setOptionValue("mip_rel_gap", 1e-3)
+    h = _highs(max(0.1, time_limit_s), 1e-3)
     h.passModel(lp)
     if closed.size:
         h.changeColsBounds(int(closed.size), closed, np.zeros(closed.size), np.zeros(closed.size))
@@ -918,6 +913,7 @@ def _lp_guided_start(lp: highspy.HighsLp, n_sites: int, time_limit_s: float) -> 
     if h.getInfo().primal_solution_status != 2:
         return None
     return list(h.getSolution().col_value)
+
 
 def _pairs(clients: pd.DataFrame, sites: pd.DataFrame, minutes: FloatArray, km: FloatArray,
            rules: LayoutRules) -> pd.DataFrame:

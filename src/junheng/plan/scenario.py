@@ -228,6 +228,20 @@ def compare(items: Sequence[tuple[Scenario, Mapping[str, float] | None]]) -> pd.
     return pd.DataFrame(cols)
 
 
+
+def format_figure(label: str, x: object) -> str:
+    """One :func:`compare` figure as an officer reads it (CLI and web): CVs to 4 places, the gap in %,
+    counts and yuan whole, a missing value as a dash."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    if not isinstance(x, (int, float)):
+        return str(x)
+    if "CV" in label:
+        return f"{x:.4f}"
+    if "gap" in label:
+        return f"{100 * x:.3f}%"
+    return f"{x:,.0f}"
+
 # --------------------------------------------------------------------------- store
 def save_scenario(engine: Engine, scenario: Scenario, *, rules: Mapping[str, Any] | None = None,
                   replace_existing: bool = False) -> int:

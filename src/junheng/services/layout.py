@@ -130,10 +130,10 @@ def _run(engine: Engine, ctx: JobContext, *, name: str, year: int, variant: str,
     layout = SchoolLayout.from_tables(tables, year=year, rules=rules, variant=variant)
     ctx.progress(0.35, f"求解 / solving ({len(layout.pairs)} pairs, ≤ {time_limit_s:.0f} s)")
     result = layout.solve(time_limit_s=time_limit_s)
-    ctx.progress(0.8, "保存方案 / saving the scenario")
     ctx.progress(0.75, "规划后重新评估 / re-assessing the planned county")
     sc = scenario_from_result(name, result, base_year=base_year, variant=variant, county_code=county,
                               note=f"web job by {user}", tables=tables)
+    ctx.progress(0.8, "保存方案 / saving the scenario")
     scenario_id = save_scenario(engine, sc, rules={"code": rules.code, "time_limit_s": time_limit_s,
                                                              "keep_small": keep_small})
     county_name = C.county_name(engine, county)

@@ -69,9 +69,11 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
         runner.recover()
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # templates ship with the package: no stat() per render
+    from junheng.plan.scenario import format_figure
     from junheng.services.authz import ROLES
 
     templates.env.globals["roles_zh"] = {r: zh for r, (zh, _en) in ROLES.items()}
+    templates.env.globals["figure"] = format_figure
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
