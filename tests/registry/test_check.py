@@ -43,7 +43,9 @@ def test_links_known_answers(regs: dict) -> None:
 
 def test_ledgers_known_answers(regs: dict) -> None:
     res = _run(regs)
-    assert list(res.out_of_school["name"]) == ["刘子轩", "周鹏"]  # twin B; age 14; 郑佳 excepted
+    # twin B; 周鹏 age 14; 吴昊 15 on the cut-off, never enrolled — listed since the window became
+    # 6 … 15 周岁 (issue 17 item 6; 6 … 14 before); 郑佳 excepted
+    assert list(res.out_of_school["name"]) == ["刘子轩", "周鹏", "吴昊"]
     assert set(res.out_of_school["reason"]) == {"无学籍"}
     assert list(res.suspected_dropouts["student_id"]) == ["G1002", "G1005"]
     prio = res.priority.set_index("name")
@@ -100,7 +102,8 @@ def test_outputs_have_the_published_columns(regs: dict, tmp_path: Path) -> None:
         "links.csv": ["population_row", "roll_row", "match_probability", "method"],
     }
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert summary["out_of_school"] == 2 and summary["links"]["id"] == 2
+    # 刘子轩, 周鹏 and 吴昊 (15, inside the 6 … 15 window); 9 of the 10 in the window (孙悦 is 5)
+    assert summary["out_of_school"] == 3 and summary["links"]["id"] == 2 and summary["school_age"] == 9
     assert json.loads((tmp_path / "linkage_model.json").read_text())["link_type"] == "link_only"
 
 

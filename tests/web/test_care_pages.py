@@ -157,7 +157,8 @@ def test_ledgers_job_masked_and_opens_cases(web: WebEnv) -> None:
     page = county.get(f"/care/ledgers?job={job}")
     assert page.status_code == 200
     # README answers (no exceptions file uploaded, so 郑佳 is listed too, as in tests/registry/test_check.py):
-    # out of school 刘子轩, 周鹏, 郑佳; suspected dropouts G1002, G1005; priority 刘子轩, 赵磊
+    # out of school 刘子轩, 周鹏, 郑佳 and 吴昊 (15 on 31 August, never enrolled: the 6–15 window of
+    # registry/rules/schoolage.toml); suspected dropouts G1002, G1005; priority 刘子轩, 赵磊
     for full in ("刘子轩", "周鹏", "郑佳", "赵磊"):
         assert full not in page.text
     assert page.text.count("刘**") >= 2 and "周*" in page.text and "G1002" in page.text and "G1005" in page.text
@@ -165,15 +166,15 @@ def test_ledgers_job_masked_and_opens_cases(web: WebEnv) -> None:
     filtered = county.get(f"/care/ledgers?job={job}&q=监测户").text
     assert "赵*" in filtered and "周*" not in filtered
     assert _audit(web, "care.ledgers.view")[0]["detail"]["rows"] == {
-        "out_of_school": 3, "suspected_dropouts": 2, "priority": 2}
+        "out_of_school": 4, "suspected_dropouts": 2, "priority": 2}
     assert web.client("township").get(f"/care/ledgers?job={job}").status_code == 403
     assert f'href="/care/ledgers?job={job}"' in county.get("/care/ledgers").text  # the list of checks
     assert county.get(f"/care/ledgers/{job}/panel").headers["hx-redirect"] == f"/care/ledgers?job={job}"
     r = county.post(f"/care/ledgers/{job}/open", data={"csrf_token": county.headers["X-CSRF-Token"]},
                     follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/care?opened=5"
+    assert r.status_code == 303 and r.headers["location"] == "/care?opened=6"
     again = county.post(f"/care/ledgers/{job}/open", data={"csrf_token": county.headers["X-CSRF-Token"]},
                         follow_redirects=False)
     assert again.headers["location"] == "/care?opened=0"  # open cases are kept, not duplicated
     cases = county.get("/api/care/cases").json()["cases"]
-    assert len(cases) == 5 and {c["state"] for c in cases} == {"suspected"}
+    assert len(cases) == 6 and {c["state"] for c in cases} == {"suspected"}

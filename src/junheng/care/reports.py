@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from junheng.care.workflow import STATE_LABELS, CaseState
+from junheng.domain.textsafe import csv_safe_frame, neutralise_workbook
 
 HEADERS = {"unit": "单位", "cases": "案例数", "opened": "本期新增", "attempts": "本期劝返次数",
            "placed": "本期复学/安置", "closed": "本期销号", "overdue": "逾期未办", "open_at_end": "期末在办"}
@@ -75,6 +76,7 @@ def write_report(report: pd.DataFrame, path: str | Path, *, title: str) -> Path:
     if path.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
             zh.to_excel(xw, sheet_name=title[:31], index=False)
+            neutralise_workbook(xw.book)  # unit names come from users: never a live formula
     else:
-        zh.to_csv(path, index=False, encoding="utf-8-sig")
+        csv_safe_frame(zh).to_csv(path, index=False, encoding="utf-8-sig")
     return path

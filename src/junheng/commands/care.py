@@ -62,9 +62,16 @@ def register(app: typer.Typer) -> None:
         disability: Annotated[Path | None, typer.Option(help="残联 disability.csv")] = None,
         left_behind: Annotated[Path | None, typer.Option("--left-behind", help="留守 left_behind.csv")] = None,
         exceptions: Annotated[Path | None, typer.Option(help="合理例外（附证明）exceptions.csv")] = None,
+        completed: Annotated[Path | None, typer.Option(
+            help="已完成义务教育名单（初中毕业、高中阶段学籍，附证明）completed.csv")] = None,
         decisions: Annotated[Path | None, typer.Option(help="人工核对结果（填好的 review.csv）")] = None,
         as_of: Annotated[str, typer.Option("--as-of", help="核查日期 / check date, e.g. 2026-09-01")] = "",
-        cutoff: Annotated[str, typer.Option(help="入学年龄截止月-日 / age cut-off MM-DD")] = "08-31",
+        cutoff: Annotated[str, typer.Option(
+            help="入学年龄截止月-日，默认取适龄规则 / age cut-off MM-DD (default: the school-age rule's)")] = "",
+        province: Annotated[str | None, typer.Option(
+            help="省级区划代码，采用该省适龄规则 / province code whose school-age rule applies, e.g. 13")] = None,
+        rules: Annotated[list[Path] | None, typer.Option(
+            help="适龄规则覆盖文件（TOML，可多次）/ school-age rule override file(s)")] = None,
         engine: Annotated[str, typer.Option(help="duckdb（默认）或 spark / linkage engine")] = "duckdb",
         threshold: Annotated[float, typer.Option(help="自动匹配阈值 / match probability threshold")] = 0.9,
         review_floor: Annotated[float, typer.Option(help="低于此概率不进入人工核对 / review floor")] = 0.5,
@@ -72,8 +79,9 @@ def register(app: typer.Typer) -> None:
         """比对户籍、学籍、在校和帮扶名单，输出三本台账 / run the 四查三比对 comparisons and write the ledgers."""
         from junheng.io.errors import ImportRejected
         from junheng.registry import (
-            SchoolAgeRule,
+            RuleError,
             check,
+            load_school_age_rule,
             read_decisions,
             read_exceptions,
             read_registry,
@@ -81,9 +89,13 @@ def register(app: typer.Typer) -> None:
         )
 
         day = _date(as_of) if as_of else dt.date.today()
-        month, d = (int(x) for x in cutoff.split("-"))
+        try:
+            rule = load_school_age_rule(province, [*(rules or []), *([{"name": "--cutoff", "cutoff": cutoff}]
+                                                                      if cutoff else [])])
+        except RuleError as e:
+            raise typer.BadParameter("\n".join(e.issues)) from None
         files = {"population": population, "roll": roll, "attendance": attendance, "poverty": poverty,
-                 "dibao": dibao, "disability": disability, "left_behind": left_behind}
+                 "dibao": dibao, "disability": disability, "left_behind": left_behind, "completed": completed}
         try:
             with err_console.status("读取名单 / reading registries"):
                 regs = {k: read_registry(p, k) for k, p in files.items() if p is not None}
@@ -96,17 +108,18 @@ def register(app: typer.Typer) -> None:
             result = check(regs["population"], regs["roll"], regs["attendance"], as_of=day,
                            poverty=regs.get("poverty"), dibao=regs.get("dibao"), disability=regs.get("disability"),
                            left_behind=regs.get("left_behind"), exceptions=exc, decisions=dec,
-                           rule=SchoolAgeRule(cutoff_month=month, cutoff_day=d), engine=engine,
+                           completed=regs.get("completed"), rule=rule, engine=engine,
                            threshold=threshold, review_floor=review_floor)
         write_outputs(result, out, population=regs["population"], roll=regs["roll"])
         s = result.summary
-        t = Table(title=f"核查结果 {day} / check results")
+        t = Table(title=f"核查结果 {day}（适龄 {rule.min_age}–{rule.max_age} 周岁）/ check results")
         t.add_column("项目")
         t.add_column("数量", justify="right")
         for label, key in (("适龄儿童 school-age", "school_age"), ("失学 out of school", "out_of_school"),
                            ("疑似辍学 suspected dropouts", "suspected_dropouts"), ("重点关注 priority", "priority"),
                            ("待人工核对 review", "review")):
             t.add_row(label, str(s[key]))
+        t.add_row("已完成义务教育 completed", str(s["completed"]["children"]))
         for m, n in s["links"].items():
             t.add_row(f"匹配 links ({m})", str(n))
         console.print(t)
@@ -126,13 +139,15 @@ def register(app: typer.Typer) -> None:
         svc = CaseService(_engine(db))
         now = dt.datetime.now().replace(microsecond=0)
         n = 0
-        oos = pd.read_csv(run / "out_of_school.csv", dtype=str, keep_default_na=False)
+        from junheng.domain.textsafe import csv_unquote_frame
+
+        oos = csv_unquote_frame(pd.read_csv(run / "out_of_school.csv", dtype=str, keep_default_na=False))
         for r in oos.itertuples(index=False):
             key = r.id_number or f"{r.name}|{r.birth_date}|{r.village_code}"
             svc.open(key, "out_of_school", by=by, at=now, name=r.name, id_number=r.id_number or None,
                      village_code=r.village_code or None)
             n += 1
-        drop = pd.read_csv(run / "suspected_dropouts.csv", dtype=str, keep_default_na=False)
+        drop = csv_unquote_frame(pd.read_csv(run / "suspected_dropouts.csv", dtype=str, keep_default_na=False))
         for r in drop.itertuples(index=False):
             svc.open(r.id_number or r.student_id, "suspected_dropout", by=by, at=now, name=r.name,
                      id_number=r.id_number if len(r.id_number) == 18 else None, student_id=r.student_id,

@@ -1,7 +1,7 @@
 """Validation errors: where (file, sheet, row, column), what was expected, what was found.
 
 Every error carries a stable code (``E1xx`` cell errors, ``E2xx`` row/cross-field
-rules, ``E3xx`` references and duplicates, ``E4xx`` file and sheet structure) and
+rules, ``E3xx`` references and duplicates, ``E4xx`` file and sheet structure, ``E5xx`` the importer's scope) and
 a Chinese message; ``to_frame`` and ``write_error_report`` give the table the
 user sees and the Excel error report.
 """
@@ -42,6 +42,10 @@ ERROR_CODES: dict[str, str] = {
     "E404": "无法识别的列",
     "E405": "重复的列",
     "E406": "同一张表出现在多个文件中",
+    "E407": "数据行数超过上限",
+    "E408": "错误过多，检查提前停止",
+    "E501": "超出您的管辖范围",
+    "E502": "年度数据按县整体替换，需要全县权限",
 }
 
 
@@ -95,6 +99,8 @@ def write_error_report(issues: list[ValidationIssue], path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
+    from junheng.domain.textsafe import neutralise_workbook
+
     path = Path(path)
     wb = Workbook()
     ws = wb.active
@@ -109,5 +115,6 @@ def write_error_report(issues: list[ValidationIssue], path: str | Path) -> Path:
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    neutralise_workbook(wb)  # "found" echoes the user's cell: never a live formula
     wb.save(path)
     return path

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from junheng.domain import fields as F
 from junheng.domain.tables import YearTables
+from junheng.domain.textsafe import neutralise_workbook
 from junheng.io.reader import INSTRUCTIONS_SHEET, column_letter
 
 FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
@@ -186,6 +187,7 @@ def write_workbook(path: str | Path, tables: YearTables | None = None, *,
     wb.properties.lastModifiedBy = "Junheng"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
+    neutralise_workbook(wb)  # names come from users: text cells, never live formulas (values unchanged)
     buf = io.BytesIO()
     wb.save(buf)
     path.write_bytes(_deterministic_zip(buf.getvalue()))

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from junheng.domain.textsafe import neutralise_workbook
 from junheng.plan.layout import LayoutResult
 
 COLOURS = {"keep": "#2e7d32", "expand": "#1565c0", "merge": "#c62828", "close": "#6d4c41", "build": "#6a1b9a",
@@ -35,6 +36,7 @@ def write_xlsx(result: LayoutResult, path: str | Path, *, sites: pd.DataFrame) -
         result.idle_assets.to_excel(xw, sheet_name="闲置资产", index=False)
         pd.Series(result.costs, name="元/年").to_excel(xw, sheet_name="成本")
         pd.Series(result.assumptions, name="假设").to_excel(xw, sheet_name="假设", index=False)
+        neutralise_workbook(xw.book)  # school names come from users: never a live formula
 
 
 def write_png(result: LayoutResult, path: str | Path, *, sites: pd.DataFrame, stage: str = "primary",

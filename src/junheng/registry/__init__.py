@@ -29,10 +29,21 @@ from junheng.registry.linkage import (
 )
 from junheng.registry.normalise import name_key, name_pinyin, normalise_ids, normalise_names
 from junheng.registry.readers import COLUMNS, Registry, read_registry, registry_from_frame
-from junheng.registry.schoolage import SchoolAgeRule, age_at, expected_grade, stage_of_grade
+from junheng.registry.schoolage import (
+    COMPLETION_EVIDENCE,
+    RuleError,
+    SchoolAgeRule,
+    age_at,
+    default_rule,
+    expected_grade,
+    in_window,
+    load_school_age_rule,
+    stage_of_grade,
+)
 
 __all__ = [
     "COLUMNS",
+    "COMPLETION_EVIDENCE",
     "DUCKDB_MEMORY_LIMIT",
     "ENGINES",
     "EXCEPTION_KINDS",
@@ -40,13 +51,17 @@ __all__ = [
     "CheckResult",
     "LinkageRun",
     "Registry",
+    "RuleError",
     "SchoolAgeRule",
     "age_at",
     "check",
+    "default_rule",
     "duckdb_connection",
     "exceptions_from_frame",
     "expected_grade",
+    "in_window",
     "link",
+    "load_school_age_rule",
     "name_key",
     "name_pinyin",
     "normalise_ids",

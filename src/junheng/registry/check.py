@@ -10,7 +10,15 @@ and the poverty-relief households' children (脱贫户), then compare
 * either ledger vs 脱贫户/监测户, 低保/特困, 残联, 留守 → the priority children
   (``priority``; the notice's priority groups include 残疾 and 留守).
 
-School age comes from :mod:`junheng.registry.schoolage`.  A legitimate exception
+School age comes from :mod:`junheng.registry.schoolage`: the out-of-school ledger
+counts children of ``rule.min_age`` … ``rule.max_age`` 周岁 (default 6 … 15, [U]) who
+have not completed compulsory education.  Completion is taken only on evidence
+(``rule.completion_evidence``): a graduation record (roll status 毕业 at grade
+``rule.years`` or above), a 学籍 at upper secondary (roll grade above ``rule.years``),
+or a row of the optional completed list (``completed``, read with
+``read_registry(path, "completed")``: 初中毕业 / 高中阶段 from outside the roll).  A
+毕业 record below the last compulsory grade (小学毕业, no later record) is not
+completion: the child stays listed.  A legitimate exception
 recorded with evidence — deferred entry for health (缓学), home teaching for a
 severe disability (送教上门), schooling outside the county with proof, emigration,
 death — removes the child from the ledgers.
@@ -27,11 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from junheng.domain.textsafe import csv_safe_frame, csv_unquote_frame
 from junheng.io.errors import ImportRejected, ValidationIssue
 from junheng.registry.linkage import LinkageRun, link
 from junheng.registry.normalise import clean_id_text
 from junheng.registry.readers import KIND_ZH, Registry
-from junheng.registry.schoolage import SchoolAgeRule, expected_grade
+from junheng.registry.schoolage import SchoolAgeRule, default_rule, in_window
 
 EXCEPTION_KINDS = {
     "deferred_health": "因身体原因缓学",
@@ -42,14 +51,17 @@ EXCEPTION_KINDS = {
 }
 """Legitimate reasons a school-age child is not on the roll or not in school."""
 
-HAS_RECORD = ("enrolled", "suspended", "dropped", "graduated")
-"""Roll statuses that mean the child holds a student record (学籍)."""
+CURRENT_RECORD = ("enrolled", "suspended", "dropped")
+"""Roll statuses of a current record: the child is off the out-of-school ledger whatever the grade
+(a 毕业 record removes the child only as evidence of completion, see ``check``)."""
 
 REASONS = {
     "none": "无学籍",
     "review": "疑似匹配学籍，待人工核对",
     "transferred": "学籍已转出，去向待核实",
     "died": "学籍显示死亡，待核实",
+    "graduated": "学籍显示毕业，但无完成义务教育的证据，待核实",
+    "completion_review": "疑似已完成义务教育，待人工核对",
 }
 AUX_KINDS = ("poverty", "dibao", "disability", "left_behind")
 
@@ -128,37 +140,74 @@ def _links_frame(run: LinkageRun) -> pd.DataFrame:
 def check(population: Registry, roll: Registry, attendance: Registry, *, as_of: dt.date,
           poverty: Registry | None = None, dibao: Registry | None = None, disability: Registry | None = None,
           left_behind: Registry | None = None, exceptions: pd.DataFrame | None = None,
-          rule: SchoolAgeRule | None = None, engine: str = "duckdb", threshold: float = 0.9,
-          review_floor: float = 0.5, decisions: pd.DataFrame | None = None, spark: Any = None) -> CheckResult:
-    """Run the three comparisons and return the ledgers (nothing is written)."""
-    rule = rule or SchoolAgeRule()
+          completed: Registry | None = None, rule: SchoolAgeRule | None = None, engine: str = "duckdb",
+          threshold: float = 0.9, review_floor: float = 0.5, decisions: pd.DataFrame | None = None,
+          spark: Any = None) -> CheckResult:
+    """Run the three comparisons and return the ledgers (nothing is written).
+
+    ``rule`` defaults to the shipped national rule (``rules/schoolage.toml``; a province's
+    comes from :func:`junheng.registry.schoolage.load_school_age_rule`).  ``completed`` is the
+    optional list of children who completed compulsory education outside the roll.
+    """
+    rule = rule or default_rule()
     pop, rl, att = population.frame, roll.frame, attendance.frame
     run = link(population, roll, engine=engine, threshold=threshold, review_floor=review_floor,
                decisions=decisions, spark=spark)
     links = _links_frame(run)
 
-    # ---- 户籍 vs 学籍: school-age children with no student record
-    grade = expected_grade(pop["birth_date"], as_of, rule)
-    school_age = grade.notna().to_numpy()
+    # ---- 户籍 vs 学籍: children of the window with no student record and no evidence of completion
+    school_age = in_window(pop["birth_date"], as_of, rule).to_numpy()
     status_by_roll = pd.Series(rl["status"].to_numpy(), index=rl["row"].to_numpy())
-    linked = links.assign(status=status_by_roll.reindex(links["roll_row"]).to_numpy())
+    grade_by_roll = pd.Series(rl["grade"].to_numpy(dtype=float, na_value=np.nan), index=rl["row"].to_numpy())
+    linked = links.assign(status=status_by_roll.reindex(links["roll_row"]).to_numpy(),
+                          grade=grade_by_roll.reindex(links["roll_row"]).to_numpy())
+    evidence = set(rule.completion_evidence)
+    # Completion on the roll: 毕业 at the last compulsory grade or above; any record above it (upper secondary).
+    graduated_roll = ((linked["status"] == "graduated") & (linked["grade"] >= rule.years)).to_numpy()
+    upper_roll = (linked["grade"] > rule.years).to_numpy()
     # Row numbers as int64 arrays (a set of millions of Python ints costs ~100 bytes each).
-    holds = linked.loc[linked["status"].isin(HAS_RECORD), "population_row"].to_numpy(np.int64)
+    lpop = linked["population_row"].to_numpy(np.int64)
+    done_graduated = lpop[graduated_roll] if "graduated" in evidence else lpop[:0]
+    done_upper = lpop[upper_roll] if "upper_secondary" in evidence else lpop[:0]
+    completed_links = 0
+    completion_review = lpop[:0]
+    if completed is not None and len(completed):
+        crun = link(population, completed, engine=engine, threshold=threshold, review_floor=review_floor,
+                    spark=spark)
+        completed_links = len(crun.links)
+        kind_by_row = pd.Series(completed.frame["completion"].to_numpy(), index=completed.frame["row"].to_numpy())
+        ckind = kind_by_row.reindex(crun.links["right_row"]).to_numpy()
+        cpop = crun.links["left_row"].to_numpy(np.int64)
+        if "graduated" in evidence:
+            done_graduated = np.concatenate([done_graduated, cpop[ckind == "graduated"]])
+        if "upper_secondary" in evidence:
+            done_upper = np.concatenate([done_upper, cpop[ckind == "upper_secondary"]])
+        creview = crun.review
+        ok_kind = kind_by_row.reindex(creview["right_row"]).isin(list(evidence)).to_numpy()
+        completion_review = creview["left_row"].to_numpy(np.int64)[ok_kind]
+    done = np.union1d(done_graduated, done_upper)
+    holds = linked.loc[linked["status"].isin(CURRENT_RECORD), "population_row"].to_numpy(np.int64)
     in_review = run.review["left_row"].to_numpy(np.int64)
     transferred = linked.loc[linked["status"] == "transferred", "population_row"].to_numpy(np.int64)
     died = linked.loc[linked["status"] == "died", "population_row"].to_numpy(np.int64)
+    graduated_only = linked.loc[linked["status"] == "graduated", "population_row"].to_numpy(np.int64)
     rows = pop["row"].to_numpy()
     reason = np.full(len(pop), REASONS["none"], dtype=object)
     reason[np.isin(rows, transferred)] = REASONS["transferred"]
     reason[np.isin(rows, died)] = REASONS["died"]
+    reason[np.isin(rows, graduated_only)] = REASONS["graduated"]
+    reason[np.isin(rows, completion_review)] = REASONS["completion_review"]
     reason[np.isin(rows, in_review)] = REASONS["review"]
-    oos_mask = school_age & ~np.isin(rows, holds)
+    is_done = np.isin(rows, done)
+    oos_mask = school_age & ~np.isin(rows, holds) & ~is_done
 
     # ---- 学籍 vs 在校: enrolled but not present on the check date (or recorded as dropped)
     present = pd.Series(att["present"].to_numpy(), index=att["student_id"].to_numpy())
     present = present[~present.index.duplicated()]
-    here = rl["student_id"].map(present).fillna(False).astype(bool).to_numpy()
+    here = rl["student_id"].map(present).astype("boolean").fillna(False).to_numpy(dtype=bool)
     drop_mask = ((rl["status"] == "enrolled").to_numpy() & ~here) | (rl["status"] == "dropped").to_numpy()
+    if "upper_secondary" in evidence:  # a 学籍 above the last compulsory grade: compulsory education completed
+        drop_mask &= ~(rl["grade"] > rule.years).fillna(False).to_numpy(dtype=bool)
 
     # ---- legitimate exceptions
     excepted_pop: set[int] = set()
@@ -227,6 +276,7 @@ def check(population: Registry, roll: Registry, attendance: Registry, *, as_of: 
     summary = {
         "as_of": as_of.isoformat(),
         "cutoff": rule.cutoff(as_of).isoformat(),
+        "school_age_rule": rule.describe(),
         "engine": engine,
         "threshold": threshold,
         "review_floor": review_floor,
@@ -241,11 +291,15 @@ def check(population: Registry, roll: Registry, attendance: Registry, *, as_of: 
         "suspected_dropouts": len(dropouts),
         "priority": len(priority),
         "excepted": {"population": len(excepted_pop), "roll": len(excepted_roll)},
+        "completed": {"graduated": int((school_age & np.isin(rows, done_graduated)).sum()),
+                      "upper_secondary": int((school_age & np.isin(rows, done_upper)).sum()),
+                      "children": int((school_age & is_done).sum())},
+        "completed_links": completed_links,
         "id_status": {k: {s: int(v) for s, v in reg.frame["id_status"].value_counts().items()}
-                      for k, reg in {"population": population, "roll": roll, **aux}.items()
+                      for k, reg in {"population": population, "roll": roll, **aux, "completed": completed}.items()
                       if reg is not None and len(reg)},
         "id_conflicts": {k: int(reg.frame["id_conflict"].sum())
-                         for k, reg in {"population": population, "roll": roll, **aux}.items()
+                         for k, reg in {"population": population, "roll": roll, **aux, "completed": completed}.items()
                          if reg is not None and len(reg)},
         "aux_links": {k: len(v) for k, v in aux_links.items()},
     }
@@ -285,7 +339,8 @@ def review_sheet(result: CheckResult, population: Registry, roll: Registry) -> p
 def read_decisions(path: str | Path) -> pd.DataFrame:
     """A filled-in review sheet: rows whose ``decision`` is accept/reject (接受/拒绝) with ``decided_by``."""
     path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # review.csv was written with formula-like text quoted (csv_safe_frame): undo that
+    df = csv_unquote_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     issues: list[ValidationIssue] = []
     for c in ("population_key", "roll_key", "decision", "decided_by"):
         if c not in df.columns:
@@ -307,7 +362,11 @@ def read_decisions(path: str | Path) -> pd.DataFrame:
 
 def write_outputs(result: CheckResult, out_dir: str | Path, *, population: Registry | None = None,
                   roll: Registry | None = None) -> list[Path]:
-    """Write the ledgers, ``links.csv``, ``review.csv``, ``summary.json`` and the model settings."""
+    """Write the ledgers, ``links.csv``, ``review.csv``, ``summary.json`` and the model settings.
+
+    Names and other text come from the registries: a formula-like field gets a leading ``'``
+    (:func:`junheng.domain.textsafe.csv_safe`); read a ledger back with ``csv_unquote_frame``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -315,11 +374,11 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, population: Regis
                         ("suspected_dropouts.csv", result.suspected_dropouts[DROPOUT_COLUMNS]),
                         ("priority.csv", result.priority[PRIORITY_COLUMNS]),
                         ("links.csv", result.links[LINK_COLUMNS])):
-        frame.to_csv(out / name, index=False, encoding="utf-8-sig")
+        csv_safe_frame(frame).to_csv(out / name, index=False, encoding="utf-8-sig")
         written.append(out / name)
     review = (review_sheet(result, population, roll) if population is not None and roll is not None
               else result.review)
-    review.to_csv(out / "review.csv", index=False, encoding="utf-8-sig")
+    csv_safe_frame(review).to_csv(out / "review.csv", index=False, encoding="utf-8-sig")
     (out / "summary.json").write_text(json.dumps(result.summary, ensure_ascii=False, indent=2), encoding="utf-8")
     (out / "linkage_model.json").write_text(json.dumps(result.settings, ensure_ascii=False, indent=2),
                                             encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Person registries (户籍, 学籍, 在校, 脱贫/监测户, 低保/特困, 残联, 留守) read from CSV or Excel.
+"""Person registries (户籍, 学籍, 在校, 脱贫/监测户, 低保/特困, 残联, 留守, 已完成义务教育) read from CSV or Excel.
 
 The column names are fixed (English, so that other systems can feed them; the
 Chinese names are accepted too).  Reading is all-or-nothing like the school
@@ -12,6 +12,12 @@ these lists and is recorded in ``id_status`` instead (see
 
 Source of the registries and their comparisons: 教基厅函〔2024〕15号 "四查三比对"
 (``shared/reference/standards.md`` §4.10).
+
+The optional ``completed`` list (已完成义务教育) carries evidence from outside the
+roll that a child of the out-of-school window has completed compulsory
+education: ``completion`` 初中毕业 (``graduated``) or 高中阶段 — 普通高中、中职
+(``upper_secondary``) — and ``evidence`` (required: 毕业证书编号, 学籍号 or the
+document seen), e.g. the 中职 student list or another county's graduates.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "dibao": (*PERSON, "category"),
     "disability": (*PERSON, "disability_type", "disability_level"),
     "left_behind": (*PERSON, "category"),
+    "completed": (*PERSON, "completion", "school_code", "evidence"),
 }
 """The fixed columns of each registry (file ``<kind>.csv``)."""
 
@@ -47,23 +54,30 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "dibao": ("name",),
     "disability": ("name",),
     "left_behind": ("name",),
+    "completed": ("name", "completion", "evidence"),
 }
 
 KIND_ZH = {"population": "户籍人口", "roll": "学籍", "attendance": "在校", "poverty": "脱贫户/监测户",
-           "dibao": "低保/特困", "disability": "残疾儿童", "left_behind": "留守儿童"}
+           "dibao": "低保/特困", "disability": "残疾儿童", "left_behind": "留守儿童",
+           "completed": "已完成义务教育"}
 """Chinese name of each registry, also its category label in ``priority.csv``."""
 
 ZH_COLUMNS = {"身份证号": "id_number", "姓名": "name", "性别": "sex", "出生日期": "birth_date",
               "村/社区代码": "village_code", "户籍村代码": "village_code", "学籍号": "student_id",
               "学校标识码": "school_code", "学校代码": "school_code", "年级": "grade", "学籍状态": "status",
               "在校": "present", "是否在校": "present", "类别": "category", "残疾类别": "disability_type",
-              "残疾等级": "disability_level"}
+              "残疾等级": "disability_level", "完成情况": "completion", "证明材料": "evidence"}
 
 ROLL_STATUS = {"在读": "enrolled", "在籍": "enrolled", "enrolled": "enrolled", "": "enrolled",
                "休学": "suspended", "suspended": "suspended", "转出": "transferred", "transferred": "transferred",
                "毕业": "graduated", "graduated": "graduated", "辍学": "dropped", "dropped": "dropped",
                "死亡": "died", "died": "died"}
 """学籍状态: 在读 / 休学 / 转出 / 毕业 / 辍学 / 死亡 (an empty status means 在读)."""
+
+COMPLETION_WORDS = {"graduated": "graduated", "初中毕业": "graduated", "毕业": "graduated",
+                    "upper_secondary": "upper_secondary", "高中阶段": "upper_secondary", "高中": "upper_secondary",
+                    "普通高中": "upper_secondary", "中职": "upper_secondary", "中等职业学校": "upper_secondary"}
+"""完成情况 of the ``completed`` list: 初中毕业 → ``graduated``; 高中阶段 / 普通高中 / 中职 → ``upper_secondary``."""
 
 PRESENT_WORDS = {"1": True, "0": False, "是": True, "否": False, "true": True, "false": False, "在校": True,
                  "不在校": False, "y": True, "n": False}
@@ -219,6 +233,12 @@ def registry_from_frame(raw: pd.DataFrame, kind: str, *, file: str = "", first_r
         present = df["present"].str.lower().map(PRESENT_WORDS)
         add((df["present"] != "") & present.isna(), "E109", "present", "1（在校）或 0（不在校）")
         out["present"] = present.astype("boolean")
+    if kind == "completed":
+        completion = df["completion"].str.lower().map(COMPLETION_WORDS)
+        add((df["completion"] != "") & completion.isna(), "E106", "completion", "初中毕业 或 高中阶段（普通高中、中职）")
+        out["completion"] = completion
+        out["school_code"] = df["school_code"].where(df["school_code"] != "", pd.NA)
+        out["evidence"] = df["evidence"]
     if kind in ("roll", "attendance"):
         dup = (df["student_id"] != "") & df["student_id"].duplicated(keep="first")
         add(dup, "E301", "student_id", "学籍号唯一")

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from junheng.assess.results import STAGE_ZH, STATUS_ZH, VERDICT_ZH, Assessment
+from junheng.domain.textsafe import neutralise_workbook
 from junheng.report.rectification import rectification_rows
 
 RED = PatternFill(start_color="F8CBAD", end_color="F8CBAD", fill_type="solid")
@@ -177,5 +178,6 @@ def write_xlsx(a: Assessment, path: str | Path) -> Path:
         _sheet(wb, "整改清单", ["序号", "对象", "问题", "整改内容", "数量", "单位", "责任单位", "完成时限"],
                [[k, *r] for k, r in enumerate(rect, 1)], widths={2: 24, 3: 40, 4: 40})
     out = Path(path)
+    neutralise_workbook(wb)  # school names etc. come from users: never a live formula
     wb.save(out)
     return out

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from junheng.domain.tables import YearTables
+from junheng.domain.textsafe import neutralise_workbook
 from junheng.plan.staffing import (
     Curriculum,
     StaffingRules,
@@ -220,6 +221,7 @@ def write_teachers_xlsx(plan: TeacherPlan, path: str | Path) -> Path:
             for col in ws.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:50])
                 ws.column_dimensions[col[0].column_letter].width = min(max(10, width * 1.6), 50)
+        neutralise_workbook(xw.book)  # school and teacher names come from users: never a live formula
     return path
 
 
