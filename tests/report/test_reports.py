@@ -38,8 +38,10 @@ def test_json_schema_basics(demo) -> None:  # type: ignore[no-untyped-def]
     data, _, _ = demo
     assert data["schema"] == "junheng.assessment/1"
     assert data["pack"]["code"] == "yzjh-2017" and data["year"] == 2025
-    assert len(data["cvs"]) == 14 and len(data["items"]) == 32
-    assert {p["code"] for p in data["parts"]} == {"resources", "government", "quality", "recognition", "veto"}
+    # 32 indicators of the 办法 + the eligibility precondition (基本均衡 ≥ 3 years earlier)
+    assert len(data["cvs"]) == 14 and len(data["items"]) == 33
+    assert {p["code"] for p in data["parts"]} == {"eligibility", "resources", "government", "quality", "recognition",
+                                                  "veto"}
     u = data["units"][0]
     assert {"unit_code", "stage", "students", "n_pass", "school_verdict", "values", "sites"} <= set(u)
     assert {"numerator", "denominator", "value", "threshold", "gap", "must_fix_gap"} <= set(u["values"][0])

@@ -22,7 +22,8 @@ Steps (reference/standards.md section in brackets):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from junheng.assess.results import (
     INCOMPLETE,
     PASS,
     STAGE_ZH,
+    VERDICT_ZH,
     Assessment,
     CompositeCv,
     CvResult,
@@ -42,16 +44,18 @@ from junheng.assess.results import (
     PartVerdict,
     TargetResult,
 )
-from junheng.assess.rules import DETAIL_COLUMNS, RuleContext, evaluate_item
-from junheng.assess.units import build_units, section_frame
+from junheng.assess.rules import DETAIL_COLUMNS, RECORDED_RULES, RuleContext, evaluate_item
+from junheng.assess.units import build_units, missing_sections, names_list, section_frame
+from junheng.domain import fields as F
 from junheng.domain.tables import YearTables
 from junheng.standards.evidence import Evidence
-from junheng.standards.loader import apply_override
-from junheng.standards.model import Pack, Target, frozen_map
+from junheng.standards.expr import Expression
+from junheng.standards.loader import FIELD_NAMES, apply_override
+from junheng.standards.model import Pack, Part, Target, frozen_map
 
 EPS = 1e-9
 VALUE_COLUMNS = ["unit_code", "stage", "indicator", "numerator", "denominator", "value", "threshold", "floor",
-                 "ratio", "passed", "gap", "gap_floor", "must_fix_gap"]
+                 "ratio", "passed", "gap", "gap_floor", "blank_fields", "no_school_year", "must_fix_gap"]
 TERM_COLUMNS = ["unit_code", "stage", "indicator", "students", "value", "weight", "variance_share", "cv_without"]
 
 
@@ -71,26 +75,24 @@ def assess(pack: Pack, tables: YearTables, *, year: int,
     notes: list[str] = []
 
     # ------------------------------------------------------------------ resources
-    units = pd.DataFrame()
-    values = pd.DataFrame(columns=VALUE_COLUMNS)
-    terms = pd.DataFrame(columns=TERM_COLUMNS)
-    cvs: list[CvResult] = []
-    composite: list[CompositeCv] = []
+    rsc = _Resources.empty()
+    resource_open: list[str] = []
     if pack.indicators:
-        units, unit_notes = build_units(tables, year=year, params=params, stages=pack.stages)
-        notes += unit_notes
-        empty = ~(units["students"] > 0)
-        if empty.any():
-            notes.append(f"无在校生的学段不参加计算 / sections without students left out: {int(empty.sum())}")
-            units = units[~empty].reset_index(drop=True)
-        values = evaluate_indicators(pack, units)
-        units = school_verdicts(pack, units, values)
-        values = add_must_fix(pack, values, units)
-        cvs, terms = county_cvs(pack, units, values)
-        composite = composite_cvs(pack, cvs)
+        rsc = resources(pack, tables, year=year)
+        notes += rsc.notes
+        gone = missing_sections(tables, year=year, stages=pack.stages)
+        if len(gone):
+            notes.append("以下学校本学年没有学段年度数据（section_year），未参加计算 / schools without a section_year "
+                         f"row this year left out: {names_list(gone)}")
+            active = gone[gone["has_school_year"] & ~gone["school_code"].isin(out_of_scope(tables, params))]
+            if len(active):
+                resource_open.append(f"{len(active)} 所学校有本学年学校年度数据却没有学段年度数据，无法评价："
+                                     f"{names_list(active)}")
+        notes += preschool_share_notes(pack, tables, year=year, base=rsc)
+    units, values, terms, cvs, composite = rsc.units, rsc.values, rsc.terms, rsc.cvs, rsc.composite
 
     # ------------------------------------------------------------------ county items
-    sections = section_frame(tables, year=year, missing_values=str(params.get("missing_values", "zero")))
+    sections = section_frame(tables, year=year, missing_values=str(params.get("missing_values", "missing")))
     sy = tables.school_year
     sy = sy[sy["year"] == year].drop_duplicates("school_code").set_index("school_code")
     ctx = RuleContext(tables=tables, year=year, sections=sections, school_year=sy, params=params, evidence=evidence)
@@ -110,7 +112,7 @@ def assess(pack: Pack, tables: YearTables, *, year: int,
         for t in pack.targets:
             targets += evaluate_target(t, plan_units, year=year, evidence=evidence)
 
-    parts = part_verdicts(pack, units, cvs, composite, items, targets)
+    parts = part_verdicts(pack, units, cvs, composite, items, targets, resource_open=resource_open)
     verdict, reasons = overall(parts)
     return Assessment(
         pack_code=pack.code, pack_name=pack.name, pack_source=pack.source, kind=pack.kind, year=year,
@@ -124,16 +126,188 @@ def assess(pack: Pack, tables: YearTables, *, year: int,
     )
 
 
+# --------------------------------------------------------------------------- resources
+@dataclass(frozen=True)
+class _Resources:
+    units: pd.DataFrame
+    values: pd.DataFrame
+    terms: pd.DataFrame
+    cvs: list[CvResult]
+    composite: list[CompositeCv]
+    notes: list[str]
+
+    @classmethod
+    def empty(cls) -> _Resources:
+        return cls(pd.DataFrame(), pd.DataFrame(columns=VALUE_COLUMNS), pd.DataFrame(columns=TERM_COLUMNS), [], [], [])
+
+
+def out_of_scope(tables: YearTables, params: Mapping[str, Any]) -> set[str]:
+    """Codes of the schools the pack's scope parameters leave out of 资源配置 (special, private, listed)."""
+    sch = tables.school
+    out = {str(c) for c in params.get("excluded_schools", []) or []}
+    if params.get("exclude_special_schools", True):
+        out |= set(sch.loc[sch["school_type"] == "special", "code"].astype(str))
+    if not params.get("include_private", True):
+        out |= set(sch.loc[sch["ownership"] == "private", "code"].astype(str))
+    if params.get("teaching_points", "merge") == "exclude":
+        out |= set(sch.loc[sch["school_type"] == "teaching_point", "code"].astype(str))
+    return out
+
+
+def resources(pack: Pack, tables: YearTables, *, year: int) -> _Resources:
+    """Units, indicator values, school verdicts, CVs and the notes that say what was left out and why."""
+    units, notes = build_units(tables, year=year, params=pack.parameters, stages=pack.stages)
+    empty = ~(units["students"] > 0)
+    if empty.any():
+        notes.append(f"无在校生的学段不参加计算 / sections without students left out: {int(empty.sum())}")
+        units = units[~empty].reset_index(drop=True)
+    if units.empty:
+        notes.append("没有在校生的义务教育学段，资源配置无法评价，不作认定 / no section with students: "
+                     "resource allocation cannot be assessed")
+    values = evaluate_indicators(pack, units)
+    units = school_verdicts(pack, units, values)
+    values = add_must_fix(pack, values, units)
+    cvs, terms = county_cvs(pack, units, values)
+    composite = composite_cvs(pack, cvs)
+    notes += _blank_notes(pack, units, values, tables, year=year)
+    for stage in pack.stages:
+        n = int((units["stage"] == stage).sum()) if len(units) else 0
+        if n == 1:
+            notes.append(f"{STAGE_ZH[stage]}只有 1 所参评学校：各项差异系数按定义为 0（标准差以全县均值为中心，"
+                         "一所学校没有校际差异），差异系数达标不说明校际均衡 / one unit only: every CV is 0 by definition")
+    return _Resources(units, values, terms, cvs, composite, notes)
+
+
+def _blank_notes(pack: Pack, units: pd.DataFrame, values: pd.DataFrame, tables: YearTables, *,
+                 year: int) -> list[str]:
+    """Name the schools and fields behind unknown values: blank cells and missing ``school_year`` rows."""
+    if values.empty:
+        return []
+    notes: list[str] = []
+    as_zero = str(pack.parameters.get("missing_values", "missing")) == "zero"
+    names = _unit_names(units)
+    sites = dict(zip(units["unit_code"].astype(str), units["sites"].astype(str), strict=False)) if len(units) else {}
+    b = values[values["blank_fields"].astype(str) != ""]
+    if len(b):
+        by_field: dict[str, dict[str, None]] = {}
+        for u, st, fs in zip(b["unit_code"].astype(str), b["stage"], b["blank_fields"].astype(str), strict=True):
+            site = sites.get(u, u)
+            label = f"{names.get(u, '')}({u}{'，含 ' + site if ';' in site else ''}) {STAGE_ZH.get(st, st)}"
+            for f in fs.split(";"):
+                by_field.setdefault(f, {})[label] = None
+        txt = "；".join(f"{_field_zh(f)}：{'、'.join(list(ls)[:20])}{f' 等共 {len(ls)} 个' if len(ls) > 20 else ''}"
+                       for f, ls in by_field.items())
+        if as_zero:
+            notes.append(f"空白单元格按 0 计算（missing_values = \"zero\"），请核实 / blank cells counted as 0: {txt}")
+        else:
+            notes.append(f"空白单元格不按 0 计算，相关指标值未知、不作认定（如确为 0 请填写 0）/ blank cells are not 0: {txt}")
+    nr = values[values["no_school_year"].fillna(False).astype(bool)]
+    if len(nr):
+        sy = tables.school_year
+        have = set(sy.loc[sy["year"] == year, "school_code"].astype(str))
+        codes = [c for u in dict.fromkeys(nr["unit_code"].astype(str)) for c in sites.get(u, u).split(";")
+                 if c not in have]
+        sch = tables.school.drop_duplicates("code").set_index("code")["name"]
+        frame = pd.DataFrame({"school_code": codes, "name": [sch.get(c, "") for c in codes]})
+        notes.append("以下学校没有本学年学校年度数据（school_year），共享资源（校舍、场地、设备、图书等）未知，"
+                     f"相关指标和差异系数不作认定 / schools without a school_year row: {names_list(frame)}")
+    return notes
+
+
+def preschool_share_notes(pack: Pack, tables: YearTables, *, year: int, base: _Resources) -> list[str]:
+    """学前班/附设幼儿班 share of shared resources: the verdicts under the pack weight and the alternative.
+
+    ``split_weights.preschool`` (default 0 [U], the national weights name no
+    pre-school weight) decides how much of a primary school's rooms and
+    equipment its pre-school classes take; ``preschool_weight_alternative``
+    (default 1.0: a pre-school pupil counts like a primary pupil [U]) is the
+    other reading.  When schools of the assessment have pre-school pupils the
+    resources are assessed again under the alternative and any school verdict,
+    CV or part verdict that changes is named.
+    """
+    alt = pack.parameters.get("preschool_weight_alternative")
+    cur = float(pack.parameters["split_weights"].get("preschool", 0.0))
+    if alt is None or base.units.empty:
+        return []
+    sec = tables.section_year
+    sec = sec[(sec["year"] == year) & (sec["stage"] == "preschool")]
+    sec = sec[pd.to_numeric(sec["students"], errors="coerce").fillna(0) > 0]
+    codes = set(sec["school_code"].astype(str))
+    sites = {c for s in base.units["sites"].astype(str) for c in s.split(";")}
+    shared = sorted(codes & sites)
+    if not shared or float(alt) == cur:
+        return []
+    alt_pack = pack.with_parameters(split_weights={**pack.parameters["split_weights"], "preschool": float(alt)})
+    other = resources(alt_pack, tables, year=year)
+    ind_parts = [p for p in pack.parts if p.code in {i.part for i in pack.indicators}]
+    pv_a = part_verdicts(pack, base.units, base.cvs, base.composite, [], [], parts=ind_parts)
+    pv_b = part_verdicts(alt_pack, other.units, other.cvs, other.composite, [], [], parts=ind_parts)
+    head = (f"{len(shared)} 所参评学校有学前班/附设幼儿班在园幼儿；其分担共享资源的权重 split_weights.preschool 取 {cur:g}"
+            f"（默认，[U]），另一口径取 {float(alt):g}（学前幼儿按小学生计）")
+    a = base.units.set_index(["unit_code", "stage"])["school_verdict"]
+    b = other.units.set_index(["unit_code", "stage"])["school_verdict"].reindex(a.index)
+    changed = a[a != b]
+    cv_a = {(c.stage, c.indicator): c.passed for c in base.cvs}
+    cv_changed = [c for c in other.cvs if cv_a.get((c.stage, c.indicator)) != c.passed]
+    verdicts = [(x.name, x.verdict, y.verdict) for x, y in zip(pv_a, pv_b, strict=True)]
+    if changed.empty and not cv_changed and all(v == w for _, v, w in verdicts):
+        return [f"{head}：两种口径的学校结论、差异系数结论相同 / the pre-school share does not change any verdict"]
+    parts_txt = "；".join(f"{n}：取 {cur:g} 时{VERDICT_ZH[v]}，取 {float(alt):g} 时{VERDICT_ZH[w]}" for n, v, w in verdicts)
+    sch = "、".join(f"{_unit_names(base.units).get(str(u), '')}({u}) {STAGE_ZH.get(st, st)} {VERDICT_ZH.get(str(a[(u, st)]), '')}→"
+                   f"{VERDICT_ZH.get(str(b[(u, st)]), '未评价')}" for u, st in changed.index)
+    cvs_txt = "、".join(f"{STAGE_ZH[c.stage]}“{c.name}” {c.cv:.3f}" for c in cv_changed)
+    return [f"{head}，结论不同 / the verdict depends on the pre-school share: {parts_txt}"
+            + (f"；{len(changed)} 个学段单位结论改变：{sch}" if len(changed) else "")
+            + (f"；差异系数结论改变：{cvs_txt}" if cv_changed else "")]
+
+
 # --------------------------------------------------------------------------- indicators
-def _namespace(pack: Pack, frame: pd.DataFrame, stage: str) -> dict[str, Any]:
-    ns: dict[str, Any] = {c: frame[c].to_numpy(dtype=float) for c in frame.columns
-                          if pd.api.types.is_numeric_dtype(frame[c])}
-    ns.update({k: float(v) for k, v in pack.parameters.items() if isinstance(v, int | float) and not isinstance(v, bool)})
+def _params_ns(pack: Pack) -> dict[str, float]:
+    return {k: float(v) for k, v in pack.parameters.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _with_variables(pack: Pack, ns: dict[str, Any], stage: str) -> dict[str, Any]:
+    ns = dict(ns)
     for name, by_stage in pack.variables.items():
         expr = by_stage.get(stage)
         if expr is not None:
             ns[name] = expr.evaluate(ns)
     return ns
+
+
+def _namespace(pack: Pack, frame: pd.DataFrame, stage: str) -> dict[str, Any]:
+    ns: dict[str, Any] = {c: frame[c].to_numpy(dtype=float) for c in frame.columns
+                          if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+    ns.update(_params_ns(pack))
+    return _with_variables(pack, ns, stage)
+
+
+def field_names(pack: Pack, expr: Expression | None, stage: str) -> set[str]:
+    """The registry fields an expression reads, through the pack's variables (not parameters)."""
+    if expr is None:
+        return set()
+    out: set[str] = set()
+    todo = list(expr.names)
+    seen: set[str] = set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        var = pack.variables.get(n)
+        if var is not None and var.get(stage) is not None:
+            todo += list(var.get(stage).names)
+        elif n in FIELD_NAMES and n not in pack.parameters:
+            out.add(n)
+    return out
+
+
+def _ev(space: Mapping[str, Any], e: Expression, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(e.evaluate(space), dtype=float), (n,)).copy()
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) | (np.isnan(a) & np.isnan(b))
 
 
 def evaluate_indicators(pack: Pack, units: pd.DataFrame) -> pd.DataFrame:
@@ -143,20 +317,52 @@ def evaluate_indicators(pack: Pack, units: pd.DataFrame) -> pd.DataFrame:
     ``threshold × denominator / factor − numerator`` (≥ 0), rounded up to whole
     units for teachers and rooms (``gap_integer``); ``gap_floor`` the same to the
     ``floor`` (85 %) of the school rule.
+
+    Blank cells (missing is not zero): a blank count or area that changes the
+    numerator or denominator — found by evaluating the expression with the blank
+    as 0 and as 1, so ``0 × indoor_sports_area`` does not count — is listed in
+    ``blank_fields``.  With ``missing_values = "missing"`` (default) such a value
+    is NaN and its pass unknown; with ``"zero"`` the blank counts as 0 (and is
+    still listed).  Shared resources of a school without a ``school_year`` row
+    are never read as 0: they stay NaN and are flagged by ``no_school_year``.
     """
     floor = pack.school_rule.floor if pack.school_rule else float("nan")
+    as_zero = str(pack.parameters.get("missing_values", "missing")) == "zero"
+    shared = set(pack.parameters.get("shared_resources", ()))
     frames = []
     for stage in pack.stages:
         sub = units[units["stage"] == stage]
         if sub.empty:
             continue
-        ns = _namespace(pack, sub, stage)
+        n = len(sub)
+        no_row = (sub["no_school_year"].fillna(False).to_numpy(dtype=bool) if "no_school_year" in sub.columns
+                  else np.zeros(n, dtype=bool))
+        raw: dict[str, np.ndarray] = {c: sub[c].to_numpy(dtype=float) for c in sub.columns
+                                      if pd.api.types.is_numeric_dtype(sub[c]) and not pd.api.types.is_bool_dtype(sub[c])}
+        blank: dict[str, np.ndarray] = {}
+        ns0: dict[str, Any] = dict(_params_ns(pack))
+        for c, col in raw.items():
+            b = np.isnan(col) & ~(no_row if c in shared else np.zeros(n, dtype=bool))
+            if b.any():
+                blank[c] = b
+            ns0[c] = np.where(b, 0.0, col)
+        ns = _with_variables(pack, ns0, stage)
         for ind in pack.indicators:
             num_e, den_e = ind.numerator.get(stage), ind.denominator.get(stage)
             if num_e is None or den_e is None:
                 continue
-            num = np.broadcast_to(np.asarray(num_e.evaluate(ns), dtype=float), (len(sub),))
-            den = np.broadcast_to(np.asarray(den_e.evaluate(ns), dtype=float), (len(sub),))
+
+            num, den = _ev(ns, num_e, n), _ev(ns, den_e, n)
+            blanks = np.full(n, "", dtype=object)
+            fed = np.zeros(n, dtype=bool)
+            for f in sorted((field_names(pack, num_e, stage) | field_names(pack, den_e, stage)) & set(blank)):
+                ns1 = _with_variables(pack, {**ns0, f: np.where(blank[f], 1.0, ns0[f])}, stage)
+                hit = blank[f] & ~(_same(_ev(ns1, num_e, n), num) & _same(_ev(ns1, den_e, n), den))
+                if hit.any():
+                    fed |= hit
+                    blanks = np.where(hit, np.where(blanks == "", f, blanks + ";" + f), blanks)
+            if not as_zero:
+                num, den = np.where(fed, np.nan, num), np.where(fed, np.nan, den)
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = np.where(den > 0, ind.factor * num / den, np.nan)
             thr = ind.threshold.get(stage)
@@ -171,6 +377,7 @@ def evaluate_indicators(pack: Pack, units: pd.DataFrame) -> pd.DataFrame:
                 "unit_code": sub["unit_code"].to_numpy(), "stage": stage, "indicator": ind.code,
                 "numerator": num, "denominator": den, "value": value, "threshold": t, "floor": floor * t,
                 "ratio": value / t if thr is not None else np.nan, "passed": passed, "gap": gap, "gap_floor": gap_f,
+                "blank_fields": blanks.astype(str), "no_school_year": no_row,
             }))
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
@@ -239,8 +446,43 @@ def add_must_fix(pack: Pack, values: pd.DataFrame, units: pd.DataFrame) -> pd.Da
 
 
 # --------------------------------------------------------------------------- CVs
+def _unit_names(units: pd.DataFrame) -> dict[str, str]:
+    if units.empty or "name" not in units.columns:
+        return {}
+    u = units.drop_duplicates("unit_code")
+    return {str(c): (n if isinstance(n, str) else "") for c, n in zip(u["unit_code"], u["name"], strict=True)}
+
+
+def _labels(units: pd.DataFrame, codes: Iterable[str], *, limit: int = 20) -> str:
+    """``"甲小学(1000000001)、…"`` for unit codes, at most ``limit`` named."""
+    names = _unit_names(units)
+    items = [f"{names.get(c, '')}({c})" for c in dict.fromkeys(str(c) for c in codes)]
+    return "、".join(items[:limit]) + (f" 等共 {len(items)} 所" if len(items) > limit else "")
+
+
+def _cv_note(cv: float, n_units: int, n_missing: int, r: np.ndarray, p: np.ndarray, missing_txt: str) -> str:
+    if n_missing:
+        return f"缺 {n_missing} 所学校的数据，差异系数只能按其余学校计算，不作认定：{missing_txt}"
+    if math.isnan(cv):
+        if not np.nansum(p) > 0:
+            return "无在校生，差异系数无定义"
+        if np.nansum(r) == 0:
+            return "全县各校该项均为 0，均值为 0，差异系数（标准差 / 均值）无定义"
+        return "差异系数无法计算"
+    if n_units == 1:
+        return "只有 1 所学校（参评单位），没有校际差异，差异系数按定义为 0"
+    return ""
+
+
 def county_cvs(pack: Pack, units: pd.DataFrame, values: pd.DataFrame) -> tuple[list[CvResult], pd.DataFrame]:
-    """CV per stage and indicator from each unit's raw numerator and enrolment (§2.1), with companions."""
+    """CV per stage and indicator from each unit's raw numerator and enrolment (§2.1), with companions.
+
+    A unit with students whose value is unknown (a blank cell, no ``school_year``
+    row) makes the CV incomplete: it is computed over the other units for
+    information, ``n_missing`` counts the others and ``passed`` is None.  ``note``
+    says why a CV is undefined (e.g. every school 0 computers: mean 0, CV = S/0),
+    incomplete or trivially 0 (one unit).
+    """
     out: list[CvResult] = []
     terms: list[pd.DataFrame] = []
     if values.empty:
@@ -253,13 +495,21 @@ def county_cvs(pack: Pack, units: pd.DataFrame, values: pd.DataFrame) -> tuple[l
         groups = area.reindex(list(zip(g["unit_code"], g["stage"], strict=True))).fillna("unknown").to_numpy()
         th = equity.theil(r, p, groups)
         limit = ind.cv_limit.get(str(stage))
-        ok = None if limit is None or math.isnan(t.cv) else bool(t.cv <= float(limit) + 1e-12)
         valid = np.isfinite(r) & (p > 0)
+        miss = g[~valid]
+        n_missing = len(miss)
+        names = _unit_names(units) if n_missing else {}
+        detail = [f"{names.get(str(row['unit_code']), '')}({row['unit_code']})（{_why_missing(row)}）"
+                  for row in miss.to_dict("records")]
+        missing_txt = "、".join(detail[:20]) + (f" 等共 {n_missing} 所" if n_missing > 20 else "")
+        ok = (None if limit is None or math.isnan(t.cv) or n_missing else bool(t.cv <= float(limit) + 1e-12))
+        n_units = int(valid.sum())
         out.append(CvResult(
             stage=str(stage), indicator=ind.code, name=ind.name, cv=t.cv, limit=None if limit is None else float(limit),
-            passed=ok, mean=t.mean, n_units=int(valid.sum()), students=float(p[valid].sum()),
+            passed=ok, mean=t.mean, n_units=n_units, students=float(p[valid].sum()),
             gini=equity.gini(r, p), theil=th.total, theil_between=th.between, theil_within=th.within,
-            max_min_ratio=equity.max_min_ratio(r, p),
+            max_min_ratio=equity.max_min_ratio(r, p), n_missing=n_missing,
+            note=_cv_note(t.cv, n_units, n_missing, r, p, missing_txt),
         ))
         terms.append(pd.DataFrame({
             "unit_code": g["unit_code"].to_numpy(), "stage": stage, "indicator": ind.code, "students": p,
@@ -270,19 +520,53 @@ def county_cvs(pack: Pack, units: pd.DataFrame, values: pd.DataFrame) -> tuple[l
     return out, pd.concat(terms, ignore_index=True)
 
 
+def _why_missing(row: Mapping[str, Any]) -> str:
+    parts = []
+    if row.get("no_school_year"):
+        parts.append("无学校年度数据 school_year")
+    fields = [f for f in str(row.get("blank_fields") or "").split(";") if f]
+    if fields:
+        parts.append("空白：" + "、".join(_field_zh(f) for f in fields))
+    return "；".join(parts) or "数据缺失"
+
+
+def _field_zh(key: str) -> str:
+    for spec in (F.SECTION_YEARS, F.SCHOOL_YEARS):
+        if key in spec.keys:
+            return f"{spec.field(key).zh} {key}"
+    return key
+
+
+def cv_counts(pack: Pack, c: CvResult) -> bool:
+    """Whether a single CV enters the verdict: its own limit (优质均衡 §1.1) or the composite mean (基本均衡 §2.2)."""
+    return c.limit is not None or (pack.cv_rule is not None and pack.cv_rule.mode == "mean")
+
+
 def composite_cvs(pack: Pack, cvs: list[CvResult]) -> list[CompositeCv]:
-    """基本均衡 综合差异系数 = arithmetic mean of the single CVs per stage (§2.2); only for ``mode = "mean"``."""
+    """基本均衡 综合差异系数 = arithmetic mean of the single CVs per stage (§2.2); only for ``mode = "mean"``.
+
+    The mean is taken over the CVs that are defined and complete; when any of the
+    stage's indicators is missing, undefined or incomplete the composite is shown
+    over the others but ``passed`` is None (a mean of 7 is not the 2012 mean of 8).
+    """
     if pack.cv_rule is None or pack.cv_rule.mode != "mean":
         return []
     out = []
     for stage in pack.stages:
-        vals = [c.cv for c in cvs if c.stage == stage and not math.isnan(c.cv)]
-        if not vals:
+        stage_cvs = [c for c in cvs if c.stage == stage]
+        if not stage_cvs:
             continue
-        mean = float(np.mean(vals))
+        good = [c for c in stage_cvs if not math.isnan(c.cv) and not c.n_missing]
+        expected = [i for i in pack.indicators if i.numerator.get(stage) is not None]
+        bad = [c for c in stage_cvs if c not in good]
+        mean = float(np.mean([c.cv for c in good])) if good else float("nan")
         limit = pack.cv_rule.limit.get(stage)
+        complete = len(good) == len(expected)
+        note = "" if complete else (f"{len(expected)} 项单项差异系数中只有 {len(good)} 项可用，综合差异系数不作认定："
+                                    + "；".join(f"“{c.name}”{c.note}" for c in bad))
         out.append(CompositeCv(stage, mean, None if limit is None else float(limit),
-                               None if limit is None else bool(mean <= float(limit) + 1e-12), len(vals)))
+                               None if limit is None or not complete else bool(mean <= float(limit) + 1e-12),
+                               len(good), note))
     return out
 
 
@@ -376,32 +660,55 @@ def _fmt(x: float, d: int = 3) -> str:
 
 
 def part_verdicts(pack: Pack, units: pd.DataFrame, cvs: list[CvResult], composite: list[CompositeCv],
-                  items: list[ItemResult], targets: list[TargetResult]) -> list[PartVerdict]:
-    """Each part's verdict with its reasons (Chinese), from school results, CVs and items."""
+                  items: list[ItemResult], targets: list[TargetResult], *, resource_open: Sequence[str] = (),
+                  parts: Sequence[Part] | None = None) -> list[PartVerdict]:
+    """Each part's verdict with its reasons (Chinese), from school results, CVs and items.
+
+    No verdict without data: a resource part with no unit (no pupils, an empty
+    registry) or a stage without units is ``incomplete``, never ``pass``; a CV
+    that counts (its own limit, or the 基本均衡 mean) and is undefined or lacks
+    units makes the part incomplete; so does a part in which nothing could be
+    checked.  ``resource_open`` adds reasons found while building the units
+    (e.g. schools without a section row).
+    """
     out = []
     ind_parts = {i.part for i in pack.indicators}
-    for part in pack.parts:
+    for part in (pack.parts if parts is None else parts):
         fails: list[str] = []
         open_: list[str] = []
-        if part.code in ind_parts and not units.empty:
-            if pack.school_rule is not None:
+        checked = False
+        if part.code in ind_parts:
+            if units.empty:
+                open_.append("没有在校生的义务教育学段单位，无法评价（无数据不认定达标）")
+            else:
+                checked = True
                 for stage in pack.stages:
                     su = units[units["stage"] == stage]
+                    if su.empty:
+                        open_.append(f"{STAGE_ZH[stage]}没有参评学校（无在校生），无法评价")
+                        continue
+                    if pack.school_rule is None:
+                        continue
                     nf = int((su["school_verdict"] == FAIL).sum())
-                    ni = int((su["school_verdict"] == INCOMPLETE).sum())
+                    inc = su[su["school_verdict"] == INCOMPLETE]
                     if nf:
                         fails.append(f"{STAGE_ZH[stage]} {nf} / {len(su)} 所学校未达到“至少{pack.school_rule.min_pass}项达标、"
                                      f"其余不低于{pack.school_rule.floor:.0%}”的要求")
-                    if ni:
-                        open_.append(f"{STAGE_ZH[stage]} {ni} 所学校数据不全")
+                    if len(inc):
+                        open_.append(f"{STAGE_ZH[stage]} {len(inc)} 所学校数据不全：{_labels(units, inc['unit_code'])}")
             for c in cvs:
+                if not cv_counts(pack, c):
+                    continue
                 if c.passed is False:
                     fails.append(f"{STAGE_ZH[c.stage]}“{c.name}”差异系数 {_fmt(c.cv)} 高于 {c.limit:.2f}")
-                elif c.passed is None and c.limit is not None:
-                    open_.append(f"{STAGE_ZH[c.stage]}“{c.name}”差异系数无法计算")
+                elif math.isnan(c.cv) or c.n_missing:
+                    open_.append(f"{STAGE_ZH[c.stage]}“{c.name}”差异系数不作认定：{c.note or '无法计算'}")
             for cc in composite:
                 if cc.passed is False:
                     fails.append(f"{STAGE_ZH[cc.stage]}综合差异系数 {_fmt(cc.cv)} 高于 {cc.limit:.2f}")
+                elif cc.passed is None and cc.limit is not None:
+                    open_.append(f"{STAGE_ZH[cc.stage]}综合差异系数不作认定：{cc.note}")
+            open_ += list(resource_open)
         for it in items:
             if it.part != part.code:
                 continue
@@ -409,14 +716,21 @@ def part_verdicts(pack: Pack, units: pd.DataFrame, cvs: list[CvResult], composit
             if it.status == "not_met":
                 fails.append(f"{label}“{it.name}”{'发生' if part.veto else '未达到'}")
             elif it.status == "unknown":
-                open_.append(f"{label}“{it.name}”待认定")
+                computed = it.rule not in RECORDED_RULES and it.note and it.evidence is None
+                open_.append(f"{label}“{it.name}”待认定" + (f"：{it.note}" if computed else ""))
+            elif it.status == "met":
+                checked = True
+        if not fails and not open_ and not checked:
+            open_.append("本部分没有可评价的数据或项目，不作认定")
         verdict = FAIL if fails else (INCOMPLETE if open_ else PASS)
         out.append(PartVerdict(part.code, part.name, verdict, tuple(fails + open_), part.veto))
-    if pack.kind == "plan":
+    if pack.kind == "plan" and parts is None:
         fails = [f"“{t.name}”{t.year}年目标 {t.op} {t.target:g}，实际 {t.actual if t.actual is None else round(t.actual, 3)}"
                  for t in targets if t.status == "not_met"]
         open_ = [f"“{t.name}”{t.year}年实际值未知" for t in targets if t.status == "unknown" and t.year == max(
             (x.year for x in targets), default=t.year)]
+        if not targets:
+            open_.append("没有本年度可评价的目标 / no target of this year could be checked")
         out.append(PartVerdict("targets", "规划目标", FAIL if fails else (INCOMPLETE if open_ else PASS),
                                tuple(fails + open_)))
     return out

@@ -42,6 +42,8 @@ class CvResult:
     theil_between: float
     theil_within: float
     max_min_ratio: float
+    n_missing: int = 0  # units with students whose value is unknown (blank cell, no school_year row)
+    note: str = ""  # why the CV is undefined, incomplete or trivially 0
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class CompositeCv:
     cv: float
     limit: float | None
     passed: bool | None
-    n_indicators: int
+    n_indicators: int  # single CVs defined and complete (the mean is over these)
+    note: str = ""  # why ``passed`` is None: single CVs undefined or incomplete
 
 
 @dataclass(frozen=True)

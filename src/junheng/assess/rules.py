@@ -105,15 +105,55 @@ def rule_evidence(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
     return _result(item, ev.status, value=ev.value, evidence=ev, note=ev.note), _details(item)
 
 
-def rule_survey(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
-    """社会认可度 (standards.md §1.4, §3): the survey rate from the evidence file ≥ threshold (0.85)."""
+def _recorded_value(ctx: RuleContext, item: Item, unit: str, missing: str) -> tuple[ItemResult, Detail]:
     ev = ctx.evidence.get(item.code)
     if ev is None:
-        return _result(item, "unknown", unit="%", note="未提供满意度调查结果 / no survey result recorded"), _details(item)
+        return _result(item, "unknown", unit=unit, note=missing), _details(item)
     if ev.value is None:
-        return _result(item, ev.status, unit="%", evidence=ev, note=ev.note), _details(item)
+        return _result(item, ev.status, unit=unit, evidence=ev, note=ev.note), _details(item)
     status = _rate_status(ev.value, float(item.threshold or 0))
-    return _result(item, status, value=ev.value, unit="%", evidence=ev, note=ev.note), _details(item)
+    return _result(item, status, value=ev.value, unit=unit, evidence=ev, note=ev.note), _details(item)
+
+
+def rule_survey(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
+    """社会认可度 / 公众满意度 (standards.md §1.4, §3): the survey rate from the evidence file ≥ threshold (0.85)."""
+    return _recorded_value(ctx, item, "%", "未提供满意度调查结果 / no survey result recorded")
+
+
+def rule_score(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
+    """An evaluation score recorded with evidence ≥ threshold points.
+
+    教督〔2012〕3号: 县级人民政府推进义务教育均衡发展工作 is scored on its
+    indicator table (100 points) and must reach 85; the score is the
+    inspectors' judgement on documents, so without a recorded value it is 待认定.
+    """
+    return _recorded_value(ctx, item, "分", "未提供评估得分 / no score recorded")
+
+
+def rule_basic_balance_precondition(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
+    """教督〔2017〕6号 (standards.md §1, eligibility [C]): 基本均衡 recognised at least ``min_years`` (3) years earlier.
+
+    The year of the national 基本均衡 recognition is the evidence ``value``
+    (e.g. ``2015``); years since = assessment year − that year, met when
+    ≥ ``min_years``.  Without a recorded year the item is 待认定 (a recorded
+    status without a year is taken as recorded).  The 办法's second condition,
+    annual monitoring kept at a high level since, is a judgement on documents:
+    record it in the evidence note.
+    """
+    ev = ctx.evidence.get(item.code)
+    n = int(item.params.get("min_years", 3))
+    if ev is None:
+        return _result(item, "unknown", unit="年",
+                       note=f"未提供通过国家基本均衡认定的年份 / no 基本均衡 recognition year recorded "
+                            f"(需早于本学年至少 {n} 年)"), _details(item)
+    if ev.value is None:
+        return _result(item, ev.status, unit="年", evidence=ev, note=ev.note), _details(item)
+    since = ctx.year - ev.value
+    status = "met" if since >= n else "not_met"
+    note = f"{ev.value:.0f} 年通过国家基本均衡认定，距 {ctx.year} 学年 {since:.0f} 年（要求 ≥ {n} 年）"
+    return (_result(item, status, value=since, threshold=float(n), unit="年", numerator=float(ctx.year),
+                    denominator=ev.value, evidence=ev, note=note + (f"；{ev.note}" if ev.note else "")),
+            _details(item))
 
 
 # --------------------------------------------------------------------------- 政府保障程度 §1.2
@@ -143,11 +183,15 @@ def rule_class_size(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
     caps = s["stage"].map(lambda st: float(item.params.get(st, 45 if st == "primary" else 50)))
     bands = {k: lo for k, _label, lo, _hi in F.CLASS_SIZE_BANDS}
     band_total = s[list(bands)].sum(axis=1)
-    over_bands = sum(s[k].where(caps < lo, 0.0) for k, lo in bands.items())
+    # blank bands inside a reported band table are bands without classes only when the
+    # reported bands already add up to the classes; otherwise the section stays unknown
+    over_bands = sum(s[k].fillna(0.0).where(caps < lo, 0.0) for k, lo in bands.items())
     has_bands = band_total > 0
     max_over = (s["max_class_size"] > caps).astype(float)
     oversized = pd.Series(np.where(has_bands, over_bands, max_over), index=s.index)
-    unknown = ~has_bands & s["max_class_size"].isna() & (s["classes"] > 0)
+    partial = (has_bands & (band_total < s["classes"]) & (over_bands == 0)
+               & ~(s["max_class_size"] <= caps) & s[list(bands)].isna().any(axis=1))
+    unknown = (~has_bands & s["max_class_size"].isna() & (s["classes"] > 0)) | partial
     bad = oversized > 0
     rows = _pick(s, bad, value=s["max_class_size"], required=caps, gap=oversized, gap_unit="个班",
                  note="超过班额上限的班级数")
@@ -273,8 +317,29 @@ def rule_special_school_funding(ctx: RuleContext, item: Item) -> tuple[ItemResul
                     denominator=float(by["students"].sum())), _details(item, rows))
 
 
+def blank_sections(s: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    """``"甲小学(1000000001) 小学：持教师资格证教师 teachers_certified；…"`` for sections with blank ``columns``."""
+    out = []
+    for col in columns:
+        b = s[s[col].isna()]
+        if len(b):
+            names = "、".join(f"{n}({c}) {st}" for c, n, st in zip(
+                b["school_code"], b["name"].fillna(""), b["stage"].map(lambda x: {"primary": "小学", "junior": "初中",
+                                                                                 "preschool": "学前"}.get(x, x)),
+                strict=True))
+            zh = F.SECTION_YEARS.field(col).zh
+            out.append(f"{zh} {col}：{names}")
+    return "；".join(out)
+
+
 def _share_rule(ctx: RuleContext, item: Item, num: str, den: str, what: str, *,
                 stages: tuple[str, ...] = COMPULSORY) -> tuple[ItemResult, Detail]:
+    """Σ ``num`` / Σ ``den`` ≥ threshold over the sections of ``stages``.
+
+    A section with ``num`` or ``den`` blank while others reported is named in the
+    note and makes the county rate unknown (missing is not zero) — unless a
+    school with both reported already falls short of a 100 % requirement.
+    """
     s = ctx.sections[ctx.sections["stage"].isin(stages)]
     if not ctx.reported(num, stages):
         return _result(item, "unknown", unit="%", note=f"未填报“{what}” / field {num} not reported"), _details(item)
@@ -287,7 +352,15 @@ def _share_rule(ctx: RuleContext, item: Item, num: str, den: str, what: str, *,
     rows = _pick(by, short, value=by["n"] / by["d"].where(by["d"] > 0), required=thr,
                  gap=_ceil(by["d"] * thr - by["n"]), gap_unit="人", note=what)
     value = n / d
-    return (_result(item, _rate_status(value, thr), value=value, numerator=n, denominator=d, unit="%"),
+    status = _rate_status(value, thr)
+    blanks = s[s[num].isna() | s[den].isna()]
+    note = ""
+    if len(blanks):
+        note = f"空白单元格不按 0 计 / blank cells: {blank_sections(blanks, (num, den))}"
+        known = s[s[num].notna() & s[den].notna()]
+        decided = thr >= 1.0 - 1e-12 and bool((known[num] < known[den] - 1e-9).any())
+        status = "not_met" if decided else "unknown"
+    return (_result(item, status, value=value, numerator=n, denominator=d, unit="%", note=note),
             _details(item, rows))
 
 
@@ -305,10 +378,18 @@ def rule_rotation(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
     """§1.2 item 11 and §4.9: rotated ≥ 10 % of eligible teachers, backbone ≥ 20 % of those rotated.
 
     The gap is the number of further teachers (and backbone teachers) to rotate.
+    The item covers every compulsory school of the county, the 特殊教育学校
+    included (it is scoped out of 资源配置 only).  A section with a blank rotation
+    count while others reported is named and the rate is unknown.
     """
-    s = _compulsory(ctx)
+    s = _compulsory(ctx, special=True)
     if not ctx.reported("teachers_rotation_eligible"):
         return _result(item, "unknown", unit="%", note="未填报符合交流条件教师数"), _details(item)
+    cols = ("teachers_rotation_eligible", "teachers_rotated", "backbone_rotated")
+    blanks = s[s[list(cols)].isna().any(axis=1)]
+    if len(blanks):
+        return _result(item, "unknown", unit="%",
+                       note=f"空白单元格不按 0 计 / blank cells: {blank_sections(blanks, cols)}"), _details(item)
     elig, rot, bb = (float(s[c].sum()) for c in ("teachers_rotation_eligible", "teachers_rotated", "backbone_rotated"))
     if elig == 0:
         return _result(item, "unknown", unit="%", note="符合交流条件教师数为 0"), _details(item)
@@ -332,6 +413,43 @@ def rule_rotation(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
 
 
 # --------------------------------------------------------------------------- 教育质量 §1.3
+def rule_training_budget(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
+    """§1.3 item 4: every school's 教师培训经费 ≥ 5 % of its 公用经费 (``training_funds`` ≥ 0.05 × ``public_funds``).
+
+    "所有学校按照不低于学校年度公用经费预算总额的5%安排教师培训经费": per school
+    with a compulsory section this year (the 特殊教育学校 included), from its
+    ``school_year`` row.  The registry holds the funds allocated in the year
+    (``public_funds``), which stands for the budget [P].  Teaching points count
+    (``include_teaching_points``, default true: item 6 funds them as units of
+    their own); kindergartens and senior schools are not 义务教育学校 [U].  A school with either figure
+    blank, or without a ``school_year`` row, is named and makes the item
+    unknown unless another school already fails.
+    """
+    s = _compulsory(ctx, special=True,
+                    teaching_points=bool(item.params.get("include_teaching_points", True)))
+    by = s.groupby("school_code").agg(name=("name", "first"))
+    if by.empty:
+        return _result(item, "unknown", unit="所", note="没有义务教育学校 / no compulsory school"), _details(item)
+    sy = ctx.school_year.reindex(by.index)
+    public = pd.to_numeric(sy["public_funds"], errors="coerce")
+    training = pd.to_numeric(sy["training_funds"], errors="coerce")
+    share = float(item.threshold if item.threshold is not None else 0.05)
+    required = share * public
+    unknown = public.isna() | training.isna()
+    bad = ~unknown & (training < required - 1e-6)
+    rows = _pick(by, bad | unknown, value=training, required=required, gap=(required - training).where(~unknown),
+                 gap_unit="元", note=np.where(unknown, "未填公用经费或教师培训经费", f"教师培训经费低于公用经费的{share:.0%}"))
+    status = "not_met" if bad.any() else ("unknown" if unknown.any() else "met")
+    note = f"培训经费不足 {int(bad.sum())} 所，数据缺失 {int(unknown.sum())} 所 / 共 {len(by)} 所"
+    if unknown.any():
+        miss = by[unknown]
+        note += "；缺失：" + "、".join(f"{n}({c})" for c, n in zip(miss.index, miss["name"].fillna(""), strict=True))
+    return (_result(item, status, value=float(bad.sum()), threshold=0.0, op="<=", numerator=float(training.sum()),
+                    denominator=float(public.sum()), unit="所", note=note,
+                    extra={"share_required": share}), _details(item, rows))
+
+
+
 def rule_junior_retention(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
     """§1.3 item 1 and §4.8 [U]: 初中三年巩固率 = Σ 初三在校生 (year) / Σ 初一在校生 (year − 2).
 
@@ -349,9 +467,18 @@ def rule_junior_retention(ctx: RuleContext, item: Item) -> tuple[ItemResult, Det
                        note=f"缺少 {ctx.year - 2} 学年初一或 {ctx.year} 学年初三分年级在校生数"), _details(item)
     n, d = float(g3.sum()), float(g1.sum())
     value = n / d if d else None
-    return (_result(item, _rate_status(value, float(item.threshold or 0.95)), value=value, numerator=n, denominator=d,
-                    unit="%", note=f"{ctx.year}学年初三 {n:.0f} 人 / {ctx.year - 2}学年初一 {d:.0f} 人"),
-            _details(item))
+    status = _rate_status(value, float(item.threshold or 0.95))
+    note = f"{ctx.year}学年初三 {n:.0f} 人 / {ctx.year - 2}学年初一 {d:.0f} 人"
+    # a blank grade count is not 0: blank 初三 gives a lower bound ("met" stands), blank 初一 decides nothing
+    b3 = now[g3.isna() & (pd.to_numeric(now["students"], errors="coerce") > 0)]
+    b1 = then[g1.isna() & (pd.to_numeric(then["students"], errors="coerce") > 0)]
+    if len(b3) or len(b1):
+        names = ctx.tables.school.drop_duplicates("code").set_index("code")["name"]
+        miss = [f"{ctx.year}学年 {names.get(c, '')}({c}) 初三在校生 students_g3" for c in b3["school_code"]]
+        miss += [f"{ctx.year - 2}学年 {names.get(c, '')}({c}) 初一在校生 students_g1" for c in b1["school_code"]]
+        note += "；空白单元格不按 0 计 / blank cells: " + "、".join(miss)
+        status = "met" if status == "met" and not len(b1) else "unknown"
+    return (_result(item, status, value=value, numerator=n, denominator=d, unit="%", note=note), _details(item))
 
 
 def _age_on(birth: pd.Series, year: int) -> pd.Series:
@@ -383,8 +510,13 @@ def rule_disabled_enrolment(ctx: RuleContext, item: Item) -> tuple[ItemResult, D
     n = float(s.loc[s["school_type"] == "special", "students"].sum()
               + s.loc[s["school_type"] != "special", "students_disabled"].sum())
     value = n / d
-    return (_result(item, _rate_status(value, float(item.threshold or 0.95)), value=value, numerator=n, denominator=d,
-                    unit="%", note=f"在校残疾学生 {n:.0f} 人 / {lo}—{hi} 周岁残疾儿童 {d:.0f} 人"), _details(item))
+    status = _rate_status(value, float(item.threshold or 0.95))
+    note = f"在校残疾学生 {n:.0f} 人 / {lo}—{hi} 周岁残疾儿童 {d:.0f} 人"
+    blanks = s[(s["school_type"] != "special") & s["students_disabled"].isna()]
+    if len(blanks):  # blanks counted as 0 give a lower bound: "met" stands, "not met" is unknown
+        note += f"；空白单元格不按 0 计 / blank cells: {blank_sections(blanks, ('students_disabled',))}"
+        status = "met" if status == "met" else "unknown"
+    return (_result(item, status, value=value, numerator=n, denominator=d, unit="%", note=note), _details(item))
 
 
 # --------------------------------------------------------------------------- 学前普及普惠 §3
@@ -472,20 +604,63 @@ def rule_kindergarten_space(ctx: RuleContext, item: Item) -> tuple[ItemResult, D
         return _result(item, "unknown", unit="%", note="无幼儿园数据"), _details(item)
     col = str(item.params.get("numerator", "building_area"))
     per_child = float(item.params.get("per_child", 0))
-    area = pd.to_numeric(ctx.school_year.reindex(by.index)[col], errors="coerce")
+    area = pd.to_numeric(ctx.school_year.reindex(by.index)[col], errors="coerce").astype(float)
     per = area / by["students"]
-    ok = per >= per_child - 1e-9
+    unknown = per.isna()  # blank area or no school_year row: not 0 m²
+    ok = (per >= per_child - 1e-9) & ~unknown
     bad = ~ok
     rows = _pick(by, bad, value=per, required=per_child, gap=per_child * by["students"] - area,
-                 gap_unit="m²", note=np.where(area.isna(), "未填面积", "生均面积不足"))
+                 gap_unit="m²", note=np.where(unknown, "未填面积或无学校年度数据", "生均面积不足"))
     value = float(ok.mean())
-    return (_result(item, _rate_status(value, float(item.threshold or 1.0)), value=value, numerator=float(ok.sum()),
-                    denominator=float(len(by)), unit="%"), _details(item, rows))
+    thr = float(item.threshold or 1.0)
+    status = _rate_status(value, thr)
+    if unknown.any() and status == "not_met" and (ok.sum() + unknown.sum()) / len(by) >= thr - 1e-12:
+        status = "unknown"  # the unknown kindergartens could still make the share
+    note = f"面积未知 {int(unknown.sum())} 所" if unknown.any() else ""
+    return (_result(item, status, value=value, numerator=float(ok.sum()), denominator=float(len(by)), unit="%",
+                    note=note), _details(item, rows))
+
+
+def rule_township_public_kindergarten(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
+    """§3 [C: policy]: 每个乡镇至少 1 所公办中心园 — every township has at least one public kindergarten.
+
+    Townships are the ``org_unit`` rows of level township (乡镇); with
+    ``skip_subdistricts`` (default true) those whose name ends in 街道 are not
+    乡镇 and are skipped.  A township counts as covered when it has a public
+    幼儿园 (``school_type`` kindergarten, ``ownership`` public) with pupils this
+    year; the registry does not mark a 中心园, so any public kindergarten counts
+    unless ``name_contains`` (e.g. "中心") narrows it [U].  Detail: the townships
+    without one.
+    """
+    org = ctx.tables.org_unit
+    towns = org[org["level"] == "township"].drop_duplicates("code")
+    if bool(item.params.get("skip_subdistricts", True)):
+        towns = towns[~towns["name"].fillna("").astype(str).str.endswith("街道")]
+    if towns.empty:
+        return _result(item, "unknown", unit="个", note="缺少乡镇区划数据 / no township in org_unit"), _details(item)
+    s = _preschool(ctx)
+    s = s[(s["school_type"] == "kindergarten") & (s["ownership"] == "public") & (s["students"] > 0)]
+    word = str(item.params.get("name_contains", "") or "")
+    if word:
+        s = s[s["name"].fillna("").astype(str).str.contains(word, regex=False)]
+    covered = towns["code"].astype(str).isin(set(s["township_code"].astype(str)))
+    miss = towns[~covered]
+    rows = pd.DataFrame({"school_code": "", "name": miss["name"].to_numpy(), "stage": "", "value": 0.0,
+                         "required": 1.0, "gap": 1.0, "gap_unit": "所",
+                         "note": "乡镇没有公办幼儿园" + (f"（名称含“{word}”）" if word else "")})
+    status = "met" if covered.all() else "not_met"
+    return (_result(item, status, value=float((~covered).sum()), threshold=0.0, op="<=",
+                    numerator=float(covered.sum()), denominator=float(len(towns)), unit="个",
+                    note=f"有公办幼儿园的乡镇 {int(covered.sum())} / {len(towns)} 个"), _details(item, rows))
 
 
 RULE_FUNCTIONS: dict[str, RuleFn] = {
     "evidence": rule_evidence,
     "survey": rule_survey,
+    "score": rule_score,
+    "basic_balance_precondition": rule_basic_balance_precondition,
+    "training_budget": rule_training_budget,
+    "township_public_kindergarten": rule_township_public_kindergarten,
     "school_size": rule_school_size,
     "class_size": rule_class_size,
     "special_rooms": rule_special_rooms,
@@ -506,11 +681,15 @@ RULE_FUNCTIONS: dict[str, RuleFn] = {
 }
 
 
+RECORDED_RULES = ("evidence", "survey", "score", "basic_balance_precondition")
+"""Rules whose value is the recorded evidence itself (no fallback from data to evidence)."""
+
+
 def evaluate_item(ctx: RuleContext, item: Item) -> tuple[ItemResult, Detail]:
     """Run the item's rule; computed items whose data are missing fall back on recorded evidence."""
     result, detail = RULE_FUNCTIONS[item.rule](ctx, item)
     ev = ctx.evidence.get(item.code)
-    if item.rule not in ("evidence", "survey") and ev is not None:
+    if item.rule not in RECORDED_RULES and ev is not None:
         if result.status == "unknown":
             note = f"{result.note}；按佐证材料认定" if result.note else "按佐证材料认定"
             result = replace(result, status=ev.status, evidence=ev, value=ev.value if ev.value is not None else result.value,

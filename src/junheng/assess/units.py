@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from junheng.domain import fields as F
+from junheng.domain.enums import SchoolType
 from junheng.domain.tables import YearTables
 
 UR_TO_AREA = {111: "urban", 112: "urban", 121: "town", 122: "town", 123: "town", 210: "rural", 220: "rural"}
@@ -35,6 +36,13 @@ SECTION_NUMERIC = tuple(f.key for f in F.SECTION_YEARS.fields if f.kind in ("int
 _MAX_COLUMNS = ("max_class_size",)
 SCHOOL_ATTRS = ("name", "school_type", "ownership", "inclusive", "boarding", "township_code", "village_code",
                 "parent_school_code", "ur_code", "area")
+
+
+def names_list(frame: pd.DataFrame, *, limit: int = 20) -> str:
+    """``"甲小学(1000000001)、乙小学(1000000002)"`` from ``school_code`` and ``name`` columns, at most ``limit``."""
+    items = [f"{n}({c})" for c, n in zip(frame["school_code"].astype(str), frame["name"].fillna(""), strict=True)]
+    more = f" 等共 {len(items)} 所" if len(items) > limit else f"（{len(items)} 所）"
+    return "、".join(items[:limit]) + more
 
 
 def school_attributes(tables: YearTables) -> pd.DataFrame:
@@ -72,6 +80,27 @@ def section_frame(tables: YearTables, *, year: int, missing_values: str = "zero"
     attrs = school_attributes(tables)
     out = out.join(attrs, on="school_code")
     return out
+
+
+def missing_sections(tables: YearTables, *, year: int, stages: Sequence[str]) -> pd.DataFrame:
+    """Schools that could teach ``stages`` but have no ``section_year`` row for ``year``.
+
+    Returns ``school_code``, ``name``, ``school_type`` and ``has_school_year``
+    (the school did report its buildings for the year, so it is operating).
+    Kindergartens, senior and vocational schools are not expected to report a
+    compulsory stage; a school type is expected when its stages meet ``stages``.
+    """
+    sch = tables.school.drop_duplicates("code")
+    want = {t.value for t in SchoolType if {s.value for s in t.stages} & set(stages)}
+    want -= {"kindergarten"} if "preschool" not in stages else set()
+    sec = tables.section_year
+    have = set(sec.loc[(sec["year"] == year) & sec["stage"].isin(list(stages)), "school_code"].astype(str))
+    sy = tables.school_year
+    with_sy = set(sy.loc[sy["year"] == year, "school_code"].astype(str))
+    gone = sch[sch["school_type"].isin(want) & ~sch["code"].astype(str).isin(have)]
+    return pd.DataFrame({"school_code": gone["code"].astype(str).to_numpy(), "name": gone["name"].to_numpy(),
+                         "school_type": gone["school_type"].to_numpy(),
+                         "has_school_year": gone["code"].astype(str).isin(with_sy).to_numpy()})
 
 
 def split_shares(sections: pd.DataFrame, *, weights: Mapping[str, float],
@@ -121,33 +150,48 @@ def build_units(tables: YearTables, *, year: int, params: Mapping[str, Any],
     teaching points), ``n_sites`` and ``sites`` (the school codes merged).
     """
     notes: list[str] = []
-    sec = section_frame(tables, year=year, missing_values=str(params.get("missing_values", "zero")))
+    # Blank cells stay NaN here whatever ``missing_values`` says: the engine decides what a blank
+    # means (junheng.assess.engine.evaluate_indicators) and names every blank it meets.
+    sec = section_frame(tables, year=year, missing_values="missing")
     sec = split_shared_resources(
         sec, tables.school_year, year=year, weights=params["split_weights"],
         weights_complete_secondary=params["split_weights_complete_secondary"], columns=params["shared_resources"],
     )
-    if params.get("missing_values", "zero") == "zero":
-        # blank resource cells of a school that reported the year count as 0
-        sy = tables.school_year
-        has_row = sec["school_code"].isin(sy.loc[sy["year"] == year, "school_code"])
-        cols = list(params["shared_resources"])
-        sec.loc[has_row, cols] = sec.loc[has_row, cols].fillna(0.0)
+    sy = tables.school_year
+    sec["no_school_year"] = ~sec["school_code"].isin(sy.loc[sy["year"] == year, "school_code"]).to_numpy()
+    in_stages = sec["stage"].isin(list(stages)) if stages is not None else pd.Series(True, index=sec.index)
+
+    def drop(mask: pd.Series, why: str) -> None:
+        nonlocal sec, in_stages
+        gone = sec[mask & in_stages].drop_duplicates("school_code")
+        if len(gone):
+            notes.append(f"{why}：{names_list(gone)}")
+        sec, in_stages = sec[~mask], in_stages[~mask]
+
     if not params.get("include_private", True):
-        sec = sec[sec["ownership"] != "private"]
+        drop(sec["ownership"] == "private", "民办学校不参加计算 / private schools left out (include_private = false)")
+    excluded = {str(c) for c in params.get("excluded_schools", []) or []}
+    if excluded:
+        drop(sec["school_code"].isin(excluded),
+             "非县属学校（省/市直属、高校附属、企业办学等）不参加计算 / schools not run by the county left out "
+             "(excluded_schools)")
     special = params.get("exclude_special_schools", True) if exclude_special is None else exclude_special
     if special:
-        sec = sec[sec["school_type"] != "special"]
+        drop(sec["school_type"] == "special",
+             "特殊教育学校不参加资源配置计算 / special schools left out (exclude_special_schools = true)")
     tp = sec["school_type"].eq("teaching_point")
+    if params.get("teaching_points", "merge") == "exclude" and tp.any():
+        drop(tp, "教学点不参加计算 / teaching points left out (teaching_points = \"exclude\")")
+        tp = sec["school_type"].eq("teaching_point")
     min_n = float(params.get("teaching_point_min_students", 0) or 0)
     if min_n > 0 and tp.any():
         tp_students = sec.loc[tp].groupby("school_code")["students"].sum()
         small = tp_students[tp_students < min_n].index
-        if len(small):
-            notes.append(f"不足{int(min_n)}人的教学点不参加计算 / teaching points under {int(min_n)} pupils left out: {len(small)}")
-        sec = sec[~sec["school_code"].isin(small)]
+        drop(sec["school_code"].isin(small),
+             f"不足{int(min_n)}人的教学点不参加计算 / teaching points under {int(min_n)} pupils left out")
         tp = sec["school_type"].eq("teaching_point")
     if stages is not None:
-        sec = sec[sec["stage"].isin(list(stages))]
+        sec = sec[in_stages]
     attrs = school_attributes(tables)
     unit = sec["school_code"].copy()
     if params.get("teaching_points", "merge") == "merge" and tp.any():
@@ -162,10 +206,16 @@ def build_units(tables: YearTables, *, year: int, params: Mapping[str, Any],
     numeric = [c for c in sec.columns if c in SECTION_NUMERIC or c in params["shared_resources"]]
     agg: dict[str, Any] = {c: ("max" if c in _MAX_COLUMNS else "sum") for c in numeric}
     grouped = sec.groupby(["unit_code", "stage"], sort=True)
-    units = grouped.agg({**agg, "school_code": "nunique"}).rename(columns={"school_code": "n_sites"})
-    # keep NaN where every merged site had NaN (sum would give 0)
+    units = grouped.agg({**agg, "school_code": "nunique", "no_school_year": "any"}).rename(
+        columns={"school_code": "n_sites"})
+    # a merged unit's count is unknown when any of its sites left it blank (missing is not zero);
+    # the largest class is the largest of those known
     counts = grouped[numeric].count()
-    units[numeric] = units[numeric].where(counts > 0)
+    sizes = grouped.size()
+    summed = [c for c in numeric if c not in _MAX_COLUMNS]
+    units[summed] = units[summed].where(counts[summed].eq(sizes, axis=0))
+    maxed = [c for c in numeric if c in _MAX_COLUMNS]
+    units[maxed] = units[maxed].where(counts[maxed] > 0)
     units = units.reset_index()
     units["sites"] = units["unit_code"]
     multi = units["n_sites"] > 1

@@ -44,12 +44,17 @@ SHARED_RESOURCES = (
 
 DEFAULT_PARAMETERS: dict[str, Any] = {
     # §2.3 [P]: weighted-enrolment split of shared physical resources, 小学:初中:高中 = 1:1.1:1.32.
-    # Attached pre-school classes take no share by default (the national weights name none).
+    # Attached pre-school classes (学前班/附设幼儿班) take no share by default [U]: the national
+    # weights name none, so 0 follows the 申报表, which counts only 小学/初中 pupils.
     "split_weights": {"preschool": 0.0, "primary": 1.0, "junior": 1.1, "senior": 1.32},
+    # [U] The other reading of the pre-school share (a pre-school pupil weighs like a primary pupil):
+    # the resources are assessed again with it and the notes say which verdicts it changes.
+    "preschool_weight_alternative": 1.0,
     # §2.3 [P]: 完全中学 初中:高中 = 1:1.2.
     "split_weights_complete_secondary": {"junior": 1.0, "senior": 1.2},
     "shared_resources": list(SHARED_RESOURCES),
-    # §2.4 [P]: teaching points merged into their parent school by default; or "separate".
+    # §2.4 [P]: teaching points merged into their parent school by default; "separate" keeps each site;
+    # "exclude" leaves them out (the 2012 表Ⅱ excluded 小学教学点 [C]).
     "teaching_points": "merge",
     # §2.4: exclude teaching points with fewer pupils than this (河北: 50); 0 keeps all.
     "teaching_point_min_students": 0,
@@ -59,8 +64,13 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "exclude_special_schools": True,
     # §1.1 definition notes [P]: subtract 室内体育用房 from 教学及辅助用房 (1) or not (0).
     "subtract_indoor_sports": 0,
-    # Blank count cells count as 0 ("zero", as the 教育事业统计 forms do) or make the value missing.
-    "missing_values": "zero",
+    # Missing is not zero: a blank cell that an indicator reads makes the value unknown ("missing",
+    # default; the school and the CV are not judged and the notes name school and field), or, where a
+    # province says blank means 0 as on the 教育事业统计 forms, counts as 0 ("zero", still named).
+    "missing_values": "missing",
+    # §2.4 [C for the 2012 表Ⅱ]: schools not run by the county (省/市直属、高校附属、企业办学) by code;
+    # the registry has no 举办者 level, so the county lists them.  Left out of 资源配置 with a note.
+    "excluded_schools": [],
     # §4.3: 公用经费基准定额 region ("central_west" or "east") and the dated table.
     "funding_region": "central_west",
     "base_funding": [
@@ -71,7 +81,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
 }
 
 _STR_CHOICES = {
-    "teaching_points": ("merge", "separate"),
+    "teaching_points": ("merge", "separate", "exclude"),
     "missing_values": ("zero", "missing"),
     "funding_region": ("central_west", "east"),
 }
@@ -303,6 +313,13 @@ def _check_parameter(ctx: _Ctx, key: str, name: str, value: Any, default: Any) -
             for i, row in enumerate(value):
                 if not isinstance(row, Mapping) or not {"from", "region", "primary", "junior"} <= set(row):
                     ctx.err(f"{key}[{i}]", "需要 from, region, primary, junior / needs from, region, primary, junior")
+    elif name == "excluded_schools":
+        if not isinstance(value, list) or any(not isinstance(v, str) or not v.isdigit() for v in value):
+            ctx.err(key, "应为学校标识码字符串列表 / expected a list of school codes (strings of digits)")
+    elif name == "preschool_weight_alternative":
+        n = _num(ctx, key, value)
+        if n is not None and n < 0:
+            ctx.err(key, "权重不能为负 / weight must be ≥ 0")
     elif name in ("include_private", "exclude_special_schools"):
         if not isinstance(value, bool):
             ctx.err(key, "应为 true 或 false / expected true or false")

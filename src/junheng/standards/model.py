@@ -27,6 +27,10 @@ ALL = "all"
 RULES: dict[str, str] = {
     "evidence": "按佐证材料认定 / recorded with evidence",
     "survey": "问卷满意度 ≥ 阈值 / survey rate ≥ threshold (value in evidence)",
+    "score": "评估得分 ≥ 阈值 / evaluation score ≥ threshold (value in evidence)",
+    "basic_balance_precondition": "通过基本均衡认定满规定年限 / basic balance recognised ≥ N years earlier",
+    "training_budget": "教师培训经费不低于公用经费的5% / training funds ≥ 5 % of public funds",
+    "township_public_kindergarten": "每个乡镇至少1所公办幼儿园 / a public kindergarten in every township",
     "school_size": "学校规模上限 / school size cap",
     "class_size": "班额上限 / class size cap",
     "special_rooms": "每12个班音乐、美术专用教室及面积 / music & art rooms per 12 classes",
