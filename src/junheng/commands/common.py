@@ -47,18 +47,41 @@ def load_input(*, db: str | None, data: Path | None, years: Iterable[int] | None
         from junheng.io import ImportRejected, read_workbook
 
         try:
-            return read_workbook(data)
+            book = read_workbook(data)
         except ImportRejected as exc:
             print_issues(exc.issues, Path(data).with_name(Path(data).stem + "_错误清单.xlsx"))
             raise typer.Exit(2) from None
+        one_county(book)
+        return book
     from junheng.store import make_engine
     from junheng.store.tables import load_tables
 
     engine = make_engine(db)
     try:
-        return load_tables(engine, years=years, county=county)
+        tables = load_tables(engine, years=years, county=county)
     finally:
         engine.dispose()
+    if county is None:
+        one_county(tables)
+    elif tables.school.empty:
+        err_console.print(f"[red]数据库中没有县 {county} 的学校 / no schools of county {county} in the database[/red]")
+        raise typer.Exit(2)
+    return tables
+
+
+def one_county(tables: YearTables) -> None:
+    """Exit with code 2, naming the counties, when ``tables`` hold schools of more than one county: a report
+    pooled over several counties under one county's name is wrong, so ``--county`` must choose."""
+    counties = sorted({str(t)[:6] for t in tables.school["township_code"].dropna()})
+    if len(counties) <= 1:
+        return
+    org = tables.org_unit
+    county_rows = org[org["level"] == "county"] if not org.empty else org
+    names = dict(zip(county_rows["code"].str[:6], county_rows["name"], strict=True)) if not org.empty else {}
+    listed = "、".join(f"{names.get(c, '')}（{c}）" for c in counties)
+    err_console.print(f"[red]数据中有 {len(counties)} 个县：{listed}；请用 --county 指定一个 / the data hold "
+                      f"{len(counties)} counties ({', '.join(counties)}): choose one with --county[/red]")
+    raise typer.Exit(2)
 
 
 @contextmanager

@@ -17,12 +17,12 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _tables(db: str | None, data: Path | None, demo: str | None, year: int) -> YearTables:
+def _tables(db: str | None, data: Path | None, demo: str | None, year: int, county: str | None = None) -> YearTables:
     if demo:
         from junheng.synth import generate_county
 
         return generate_county(demo, seed=7, children=False, teachers=False)
-    return load_input(db=db, data=data)
+    return load_input(db=db, data=data, county=county)
 
 
 def layout_command(
@@ -30,6 +30,7 @@ def layout_command(
     db: Annotated[str | None, typer.Option("--db", help="数据库 URL / database URL (默认 JUNHENG_DB)")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="数据工作簿 / data workbook (.xlsx)")] = None,
     demo: Annotated[str | None, typer.Option("--demo", help="演示县代码 / demo county code (130431)")] = None,
+    county: Annotated[str | None, typer.Option("--county", help="县级代码，仅规划该县 / 6-digit county code (database only)")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="布局规则 TOML / layout rules (TOML)")] = None,
     variant: Annotated[str, typer.Option("--variant", help="出生预测方案 low|central|high / births variant")] = "central",
     osm: Annotated[Path | None, typer.Option("--osm", help="OSM 路网文件 .osm.pbf / road network (default: synthetic)")] = None,
@@ -47,7 +48,7 @@ def layout_command(
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
         task = progress.add_task("读取数据 / reading data …")
-        tables = _tables(db, data, demo, year)
+        tables = _tables(db, data, demo, year, county)
         base_year = max(tables.years)
         r = load_layout_rules(rules)
         network = None
