@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= junheng.db
 APT_PACKAGES := fonts-noto-cjk chromium
 
-.PHONY: run test lint bench system-deps postgres clean assets
+.PHONY: run test test-fast lint bench system-deps postgres clean assets
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11+ / Python 3.11+ is required"; exit 1; }
@@ -54,6 +54,10 @@ run: $(STAMP) system-deps assets
 
 test: $(STAMP) system-deps postgres assets
 	$(BIN)/pytest -n 2 -q
+
+# For developers: SQLite only, no browser tests (the whole suite is `make test`; CI runs that).
+test-fast: $(STAMP) assets
+	JUNHENG_TEST_PG=off $(BIN)/pytest -n 2 -q --ignore-glob='tests/web/test_browser*'
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -20,7 +20,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,14 +30,10 @@ from pathlib import Path
 
 import httpx
 
+from serving import free_port, wait_until_up
+
 PASSWORD = "Load-Test-Passw0rd!"
 USERS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(url: str) -> str:
@@ -73,12 +68,7 @@ def run_load(url: str, school: str, seconds: float, *, workers: int = 1) -> dict
                                "--workers", str(workers)], stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_up(base, tries=200)
         cookies = []
         for _ in range(USERS):
             with httpx.Client(base_url=base, timeout=30) as c:

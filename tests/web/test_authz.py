@@ -19,6 +19,7 @@ ADMIN = {"admin"}
 IMPORTERS = {"admin", "county_admin"}
 ASSESS_VIEW = {"admin", "county_admin", "planner", "township_staff", "viewer"}
 ASSESS_RUN = {"admin", "county_admin", "planner"}
+COUNTY_ASSESS_VIEW = ASSESS_VIEW - {"township_staff"}
 PERSONAL = {"admin", "county_admin", "school_clerk", "township_staff"}
 EDITORS = {"admin", "county_admin", "school_clerk"}
 LAYOUT_VIEW = {"admin", "county_admin", "planner", "viewer"}
@@ -49,9 +50,11 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/assessments": ASSESS_VIEW,
     "POST /api/assessments": ASSESS_RUN,
     "GET /api/assessments/{job_id}": ASSESS_VIEW,
-    "GET /api/assessments/{job_id}/files/{fmt}": ASSESS_VIEW,
-    "GET /api/jobs/{job_id}": ASSESS_VIEW,  # the job used is an assessment
-    "GET /api/jobs/{job_id}/files/{file_id}": ASSESS_VIEW,
+    # the county's report files and raw job: for those whose scope covers the county (one way), so a township
+    # user reads the run's verdicts for their own schools on GET /api/assessments/{job_id}, not the county's files
+    "GET /api/assessments/{job_id}/files/{fmt}": COUNTY_ASSESS_VIEW,
+    "GET /api/jobs/{job_id}": COUNTY_ASSESS_VIEW,  # the job used is an assessment
+    "GET /api/jobs/{job_id}/files/{file_id}": COUNTY_ASSESS_VIEW,
     "GET /api/roles": EVERYONE,
     "GET /api/users": ADMIN,
     "POST /api/users": ADMIN,
@@ -102,7 +105,8 @@ def _fixtures(web: WebEnv) -> dict:  # type: ignore[type-arg]
     s, admin = web.state, Actor.system("pytest")
     run = assessments.start_assessment(s.engine, s.runner, admin, pack="yzjh-2017", year=2025)
     s.runner.wait(run)
-    check = imports.start_check(s.engine, s.runner, admin, filename="x.csv", content=b"a,b\n1,2\n")
+    county_admin = Actor(None, "county", "county_admin", ("130431000000",), home="130431000000")
+    check = imports.start_check(s.engine, s.runner, county_admin, filename="x.csv", content=b"a,b\n1,2\n")
     s.runner.wait(check)
     job = jobs.get_job(s.engine, admin, run)
     target = auth.create_user(s.engine, admin, username="target", password=PASSWORD, role="viewer",

@@ -13,8 +13,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,34 +36,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def serve(tmp: Path, prepare: Callable[[Any], None]) -> Iterator[str]:
+    """A migrated SQLite database in ``tmp`` prepared by ``prepare(engine)``, served by uvicorn in a thread;
+    yields the base URL (the browser test modules share this)."""
     import uvicorn
 
-    from junheng.services import auth
     from junheng.services.settings import Settings
     from junheng.store.engine import make_engine, upgrade
     from junheng.web import create_app
 
     assert VENDOR.is_file(), "run `make assets` first (front-end files are served locally)"
-    tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'web.db'}"
     upgrade(url)
     engine = make_engine(url)
-    auth.ensure_user(engine, username="admin", password=PASSWORD, role="admin")
+    prepare(engine)
     engine.dispose()
     app = create_app(Settings(db_url=url))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(100):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tmp
+    yield f"http://127.0.0.1:{srv.config.port}"
     srv.should_exit = True
     thread.join(timeout=10)
+    app.state.web.runner.shutdown()
+
+
+def add_admin(engine: Any) -> None:
+    from junheng.services import auth
+
+    auth.ensure_user(engine, username="admin", password=PASSWORD, role="admin")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    tmp = tmp_path_factory.mktemp("browser")
+    with serve(tmp, add_admin) as base:
+        yield base, tmp
 
 
 @pytest.fixture(scope="module")

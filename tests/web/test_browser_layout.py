@@ -3,48 +3,24 @@ map and the decisions table (Playwright, Debian's chromium, headless; screenshot
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from fixtures import tiny_tables
-from web.support import PASSWORD
-from web.test_browser import VENDOR, _free_port, _login, _shot, browser  # noqa: F401  (module fixture)
+from web.test_browser import _login, _shot, add_admin, browser, serve  # noqa: F401  (module fixture)
 
 
 @pytest.fixture(scope="module")
 def layout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
     from junheng.io import import_tables
-    from junheng.services import auth
-    from junheng.services.settings import Settings
-    from junheng.store.engine import make_engine, upgrade
-    from junheng.web import create_app
 
-    assert VENDOR.is_file(), "run `make assets` first (front-end files are served locally)"
-    tmp: Path = tmp_path_factory.mktemp("browser_layout")
-    url = f"sqlite:///{tmp / 'web.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    import_tables(engine, tiny_tables(), source="tiny", user="pytest")
-    auth.ensure_user(engine, username="admin", password=PASSWORD, role="admin")
-    engine.dispose()
-    app = create_app(Settings(db_url=url))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.config.port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    app.state.web.runner.shutdown()
+    def prepare(engine) -> None:  # type: ignore[no-untyped-def]
+        import_tables(engine, tiny_tables(), source="tiny", user="pytest")
+        add_admin(engine)
+
+    with serve(tmp_path_factory.mktemp("browser_layout"), prepare) as base:
+        yield base
 
 
 def test_create_and_solve_a_layout_scenario_and_see_the_map(layout_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from junheng.care.workflow import Case, CaseRules, CaseState, Event, apply, open_case
 from junheng.domain.idnumber import mask_id_number, mask_name
 from junheng.store.care_models import CareCase, CareEvent
+from junheng.store.models import School
 
 
 class ConcurrentEdit(RuntimeError):
@@ -44,6 +45,7 @@ class CaseRecord:
     school_code: str | None
     village_code: str | None
     township_code: str | None
+    org_code: str = ""  # the org unit the case belongs to (its township, else the county that opened it)
 
 
 class CaseService:
@@ -56,8 +58,12 @@ class CaseService:
     # ------------------------------------------------------------------ writing
     def open(self, child_key: str, source: str, *, by: str, at: dt.datetime, name: str = "",
              id_number: str | None = None, student_id: str | None = None, school_code: str | None = None,
-             village_code: str | None = None, responsible: dict[str, str] | None = None) -> int:
-        """Open a case (state 疑似); if the child already has a case not yet closed, return its id."""
+             village_code: str | None = None, responsible: dict[str, str] | None = None,
+             org_code: str | None = None) -> int:
+        """Open a case (state 疑似); if the child already has a case not yet closed, return its id.
+
+        ``org_code`` is the org unit the case belongs to (default: the village's township, else the school's).
+        """
         with self.engine.begin() as conn:
             existing = conn.execute(select(CareCase.id).where(
                 CareCase.child_key == child_key, CareCase.state != CaseState.CLOSED.value)).scalar()
@@ -65,11 +71,14 @@ class CaseService:
                 return int(existing)
             case = open_case(child_key, source, by=by, at=at, rules=self.rules, responsible=responsible)
             township = village_code[:9] + "000" if village_code else None
+            if org_code is None and township is None and school_code:
+                org_code = conn.execute(select(School.township_code).where(School.code == school_code)).scalar()
             cid = conn.execute(insert(CareCase).values(
                 child_key=child_key, source=source, state=case.state.value, version=case.version,
                 id_number=id_number, name=name, student_id=student_id, school_code=school_code,
                 village_code=village_code, township_code=township, opened_on=case.opened_on,
                 deadline=case.deadline, tracking_until=None, responsible=case.responsible,
+                org_code=(org_code if org_code is not None else township) or "",
             ).returning(CareCase.id)).scalar_one()
             ev = case.history[0]
             conn.execute(insert(CareEvent).values(case_id=cid, seq=ev.seq, action=ev.action, from_state=ev.from_state,
@@ -118,7 +127,7 @@ class CaseService:
         case = Case(row["child_key"], row["source"], CaseState(row["state"]), int(row["version"]), row["opened_on"],
                     row["deadline"], row["tracking_until"], dict(row["responsible"] or {}), history)
         return CaseRecord(int(row["id"]), case, row["id_number"], row["name"], row["student_id"], row["school_code"],
-                          row["village_code"], row["township_code"])
+                          row["village_code"], row["township_code"], row["org_code"] or "")
 
     def cases(self, *, state: str | None = None, township: str | None = None, school: str | None = None,
               today: dt.date | None = None, masked: bool = True) -> pd.DataFrame:

@@ -97,6 +97,15 @@ def mask_id_number(value: str | None) -> str:
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
 
 
+def mask_student_id(value: str | None) -> str:
+    """Mask a 学籍号 for display when it carries an ID number (the national form is G + the 18-character ID
+    number, which would give a masked ID away): then as :func:`mask_id_number`; a short local number is kept."""
+    if not value:
+        return ""
+    s = str(value)
+    return mask_id_number(s) if len(s) >= 15 else s
+
+
 def mask_name(value: str | None) -> str:
     """Mask a personal name for display: the family name kept (张**)."""
     if not value:

@@ -23,7 +23,9 @@ from sqlalchemy import Engine, insert, select, update
 from junheng.domain.tables import YearTables
 from junheng.geo.coords import gcj02_to_wgs84
 from junheng.io.errors import ImportRejected, ValidationIssue
-from junheng.io.reader import ROW, ParsedSheet, parse_file
+from junheng.io.limits import MAX_ISSUES, MAX_ROWS, IssueList, stop_here, stopped_issue
+from junheng.io.reader import ROW, ParsedSheet, file_sha256, parse_file
+from junheng.io.scope import ImportScope, scope_issues, unchanged_outside
 from junheng.io.validate import KnownKeys, validate
 from junheng.store.models import TABLES, ImportBatch
 from junheng.store.tables import Progress, write_tables
@@ -56,15 +58,27 @@ def known_keys(engine: Engine | None) -> KnownKeys:
 
 
 def check_files(paths: Sequence[str | Path], *, engine: Engine | None = None,
-                table: str | None = None) -> tuple[dict[str, ParsedSheet], list[ValidationIssue], list[str]]:
-    """Parse and validate; returns the sheets, every issue, and the files' SHA-256 digests."""
-    issues: list[ValidationIssue] = []
+                table: str | None = None, scope: ImportScope | None = None, max_rows: int | None = MAX_ROWS,
+                max_issues: int | None = MAX_ISSUES) -> tuple[dict[str, ParsedSheet], list[ValidationIssue], list[str]]:
+    """Parse and validate; returns the sheets, every issue, and the files' SHA-256 digests.
+
+    ``scope`` (the importer's org units; ``None`` for the unscoped administrator) turns every row outside it into
+    an error (:mod:`junheng.io.scope`).
+
+    Limits (:mod:`junheng.io.limits`; ``None`` lifts one): a sheet with more than ``max_rows`` rows of data gives
+    one ``E407`` issue and the rest of it is not read; the check stops once ``max_issues`` issues are found and
+    then ends the list with one ``E408`` issue saying it is incomplete.
+    """
+    issues = IssueList(max_issues)
     sheets: dict[str, ParsedSheet] = {}
     digests: list[str] = []
     for path in paths:
-        pf = parse_file(path, table=table)
+        if stop_here(issues):  # the remaining files are not read
+            digests.append(file_sha256(Path(path)) if Path(path).is_file() else "")
+            continue
+        pf = parse_file(path, table=table, max_rows=max_rows, max_issues=issues.room)
         digests.append(pf.sha256)
-        issues.extend(pf.issues)
+        issues.absorb(pf.issues)
         for key, sheet in pf.sheets.items():
             if key in sheets and not sheets[key].frame.empty:
                 if not sheet.frame.empty:
@@ -73,9 +87,15 @@ def check_files(paths: Sequence[str | Path], *, engine: Engine | None = None,
                 continue
             sheets[key] = sheet
     known = known_keys(engine)
-    issues.extend(validate(sheets, known))
+    if not stop_here(issues):
+        issues.absorb(validate(sheets, known, max_issues=issues.room))
+    if scope is not None and not stop_here(issues):
+        issues.extend(scope_issues(sheets, scope, engine=engine))
+    where = issues[-1].file if issues else ""
     issues.sort(key=lambda i: (i.file, i.sheet, i.row or 0, i.column, i.code))
-    return sheets, issues, digests
+    if issues.stopped:
+        issues.force(stopped_issue(where, len(issues)))
+    return sheets, list(issues), digests
 
 
 def _finalise(sheets: dict[str, ParsedSheet], known: KnownKeys) -> dict[str, pd.DataFrame]:
@@ -119,14 +139,15 @@ def sheets_from_tables(tables: YearTables, *, source: str = "tables") -> dict[st
 
 
 def _commit(engine: Engine, frames: dict[str, pd.DataFrame], *, names: tuple[str, ...], digests: list[str],
-            user: str | None, progress: Progress | None, t0: float, started: dt.datetime) -> ImportResult:
+            user: str | None, progress: Progress | None, t0: float, started: dt.datetime,
+            org_code: str = "") -> ImportResult:
     years = sorted({int(y) for k in ("school_year", "section_year") if k in frames
                     for y in frames[k]["year"].dropna()})
     with engine.begin() as conn:
         batch_id = conn.execute(insert(ImportBatch).values(
             filename=", ".join(names)[:255], sha256=",".join(digests),
             kind="+".join(sorted(k for k, v in frames.items() if not v.empty)), user=user or _user(), started_at=started, finished_at=started,
-            years=",".join(map(str, years)), counts={}, note="",
+            years=",".join(map(str, years)), counts={}, note="", org_code=org_code,
         ).returning(ImportBatch.id)).scalar_one()
         counts = write_tables(conn, frames, import_id=batch_id, progress=progress)
         conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
@@ -149,16 +170,22 @@ def import_tables(engine: Engine, tables: YearTables, *, source: str = "tables",
 
 
 def import_files(engine: Engine, paths: Sequence[str | Path], *, user: str | None = None,
-                 table: str | None = None, progress: Progress | None = None) -> ImportResult:
-    """Validate ``paths`` and write them in one transaction; raise ``ImportRejected`` on any error."""
+                 table: str | None = None, progress: Progress | None = None,
+                 scope: ImportScope | None = None, org_code: str = "", max_rows: int | None = MAX_ROWS,
+                 max_issues: int | None = MAX_ISSUES) -> ImportResult:
+    """Validate ``paths`` and write them in one transaction; raise ``ImportRejected`` on any error.
+
+    ``max_rows`` / ``max_issues``: the limits of :func:`check_files`.
+    """
     t0 = time.perf_counter()
     started = dt.datetime.now().replace(microsecond=0)
-    sheets, issues, digests = check_files(paths, engine=engine, table=table)
+    sheets, issues, digests = check_files(paths, engine=engine, table=table, scope=scope, max_rows=max_rows,
+                                          max_issues=max_issues)
     if issues:
         raise ImportRejected(issues)
-    frames = _finalise(sheets, known_keys(engine))
+    frames = unchanged_outside(_finalise(sheets, known_keys(engine)), scope)
     return _commit(engine, frames, names=tuple(Path(p).name for p in paths), digests=digests, user=user,
-                   progress=progress, t0=t0, started=started)
+                   progress=progress, t0=t0, started=started, org_code=org_code)
 
 
 def _user() -> str:

@@ -19,7 +19,10 @@ from junheng.domain import fields as F
 from junheng.domain.enums import SchoolType, Stage
 from junheng.domain.idnumber import CHECK_CHARS, WEIGHTS
 from junheng.io.errors import ValidationIssue
-from junheng.io.reader import ROW, ParsedSheet
+from junheng.io.limits import IssueList, stop_here
+from junheng.io.reader import ROW, ParsedSheet, share_equal_values
+
+ID_CHUNK = 100_000  # rows whose ID numbers are checked at a time (bounds the string temporaries)
 
 
 @dataclass
@@ -42,12 +45,14 @@ class _Collector:
             found: pd.Series | str, message: str = "") -> None:
         df = self.sheet.frame
         mask = pd.Series(np.asarray(mask, dtype=bool), index=df.index)
-        if not mask.any():
+        if not mask.any() or stop_here(self.issues):
             return
         exp = expected if isinstance(expected, pd.Series) else pd.Series(expected, index=df.index)
         fnd = found if isinstance(found, pd.Series) else pd.Series(found, index=df.index)
         col = self.sheet.column(column) if column in self.sheet.spec.keys else column
         for i in df.index[mask]:
+            if stop_here(self.issues):
+                break
             self.issues.append(ValidationIssue(code, self.sheet.file, self.sheet.sheet, int(df.at[i, ROW]), col,
                                                _s(exp[i]), _s(fnd[i]), message))
 
@@ -96,6 +101,8 @@ def _duplicates(c: _Collector) -> None:
     first_rows = df[complete].drop_duplicates(subset=pk, keep="first").set_index(pk)[ROW]
     key_names = "、".join(c.sheet.spec.field(k).zh for k in pk)
     for i in df.index[dup]:
+        if stop_here(c.issues):
+            break
         key = tuple(df.at[i, k] for k in pk)
         first = first_rows.loc[key if len(pk) > 1 else key[0]]
         c.issues.append(ValidationIssue(
@@ -279,7 +286,24 @@ def check_training(c: _Collector, teacher_ids: set[str]) -> None:
 
 
 def _id_numbers(c: _Collector, *, required: bool) -> None:
-    """GB 11643-1999 check, 15 → 18 upgrade, birth date and sex cross-checked, vectorised."""
+    """GB 11643-1999 check, 15 → 18 upgrade, birth date and sex cross-checked, vectorised, :data:`ID_CHUNK` rows
+    at a time (the checks are row by row; the chunks bound the memory of the string temporaries)."""
+    df = c.sheet.frame
+    if len(df) <= ID_CHUNK:
+        _id_numbers_part(c, required=required)
+        return
+    filled = [k for k in ("id_number", "birth_date", "sex") if k in df.columns]
+    for a in range(0, len(df), ID_CHUNK):
+        part = c.sheet.frame.iloc[a:a + ID_CHUNK].copy()
+        _id_numbers_part(_Collector(ParsedSheet(c.sheet.spec, c.sheet.file, c.sheet.sheet, part, c.sheet.headers),
+                                    c.issues), required=required)
+        for key in filled:
+            df.iloc[a:a + ID_CHUNK, df.columns.get_loc(key)] = part[key].to_numpy()
+    for key in filled[1:]:
+        df[key] = share_equal_values(df[key])
+
+
+def _id_numbers_part(c: _Collector, *, required: bool) -> None:
     df = c.sheet.frame
     raw = df["id_number"].astype("string").str.strip().str.upper().str.replace(" ", "", regex=False)
     present = raw.notna() & (raw != "")
@@ -306,7 +330,8 @@ def _id_numbers(c: _Collector, *, required: bool) -> None:
     if required:
         c.add(~present, "E101", "id_number", "身份证号（必填）", "空")
     good = present & ~bad
-    df.loc[good, "id_number"] = full[good]
+    changed = good & (df["id_number"] != full).fillna(True).astype(bool)
+    df.loc[changed, "id_number"] = full[changed]
     bdate = births.dt.date
     if "birth_date" in df.columns:
         given = df["birth_date"]
@@ -337,9 +362,14 @@ def check_village_refs(c: _Collector, villages: set[str]) -> None:
     c.add(v.notna() & ~v.isin(villages), "E302", "village_code", "已有或本次导入的村/社区代码", v)
 
 
-def validate(sheets: dict[str, ParsedSheet], known: KnownKeys) -> list[ValidationIssue]:
-    """All cross-field, duplicate and reference issues of the parsed sheets (cell issues excluded)."""
-    issues: list[ValidationIssue] = []
+def validate(sheets: dict[str, ParsedSheet], known: KnownKeys, *,
+             max_issues: int | None = None) -> list[ValidationIssue]:
+    """All cross-field, duplicate and reference issues of the parsed sheets (cell issues excluded).
+
+    With ``max_issues`` the rules stop once that many are found: the result is an
+    :class:`~junheng.io.limits.IssueList` whose ``stopped`` says so.
+    """
+    issues = IssueList(max_issues)
     col = {k: _Collector(s, issues) for k, s in sheets.items()}
     for c in col.values():
         _duplicates(c)

@@ -62,7 +62,7 @@ def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: s
     codes = {p.code for p in list_pack_infos(actor)}
     if pack not in codes:
         raise Invalid(f"未知标准包：{pack}", f"unknown pack {pack}")
-    county_code = C.resolve_county(engine, actor, county)
+    county_code = C.resolve_county(engine, actor, county, whole=True)
     years = C.years(engine, county_code)
     if year not in years:
         raise Invalid(f"数据中没有 {year} 学年（有：{years}）", f"no data for school year {year} (have {years})")
@@ -99,16 +99,17 @@ def _run(engine: Engine, ctx: JobContext, *, pack: str, year: int, county: str) 
             "message": f"{a.pack_name} {year}：{len(a.units)} 个评估单位，{failing} 个未达标"}
 
 
-_cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 def assessment_data(engine: Engine, job_id: int) -> dict[str, Any]:
-    """The stored assessment JSON of a finished job (cached; callers check access first)."""
+    """The stored assessment JSON of a finished job (cached per database and job; callers check access first)."""
+    key = (engine.url.render_as_string(hide_password=True), job_id)
     with _cache_lock:
-        if job_id in _cache:
-            _cache.move_to_end(job_id)
-            return _cache[job_id]
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     with engine.connect() as conn:
         content = conn.execute(select(JobFile.content).where(
             JobFile.job_id == job_id, JobFile.media_type == MEDIA["json"])).scalar()
@@ -116,7 +117,7 @@ def assessment_data(engine: Engine, job_id: int) -> dict[str, Any]:
         raise NotFound("该评估没有结果", "this assessment has no result")
     data = json.loads(bytes(content).decode("utf-8"))
     with _cache_lock:
-        _cache[job_id] = data
+        _cache[key] = data
         while len(_cache) > 8:
             _cache.popitem(last=False)
     return data
@@ -124,13 +125,15 @@ def assessment_data(engine: Engine, job_id: int) -> dict[str, Any]:
 
 def list_runs(engine: Engine, actor: Actor, *, limit: int = 30) -> list[JobInfo]:
     actor.require("view_assessment")
-    return list_jobs(engine, actor, kinds=("assessment",), limit=limit)
+    return list_jobs(engine, actor, kinds=("assessment",), limit=limit, part=True)
 
 
 def latest_run(engine: Engine, actor: Actor, county: str, *, year: int | None = None,
                pack: str | None = None) -> int | None:
     """The newest finished assessment job of the county (optionally of a year / pack), if the actor may see it."""
     if not actor.can("view_assessment") and actor.role != "school_clerk":
+        return None
+    if not (actor.covers_org(county) or actor.within_org(county)):  # the callers show the in-scope part
         return None
     t = Job.__table__
     stmt = select(t.c.id, t.c.params).where(t.c.kind == "assessment", t.c.status == DONE,
@@ -150,7 +153,7 @@ def _filter_units(actor: Actor, units: list[dict[str, Any]], schools: dict[str, 
 
 def run_view(engine: Engine, actor: Actor, job_id: int) -> dict[str, Any]:
     """Everything the 评估 page shows: verdicts, heatmap (units × indicators), CVs with top contributors, files."""
-    job = get_job(engine, actor, job_id, kinds=("assessment",))
+    job = get_job(engine, actor, job_id, kinds=("assessment",), part=True)
     if job.status != DONE:
         return {"job": job, "ready": False}
     data = assessment_data(engine, job_id)
@@ -172,7 +175,8 @@ def run_view(engine: Engine, actor: Actor, job_id: int) -> dict[str, Any]:
                                         "gini", "theil")},
                     "top": [{**t, "name": names.get(t["unit_code"], t["unit_code"])}
                             for t in c.get("top_contributors", [])[:3]]})
-    files = {f["name"].rsplit(".", 1)[-1]: f for f in job.files if f["role"] == "output"}
+    files = ({f["name"].rsplit(".", 1)[-1]: f for f in job.files if f["role"] == "output"}
+             if actor.covers_org(job.org_code) else {})  # the county's reports: for those covering the county
     return {"job": job, "ready": True, "data": data, "units": units, "heat": heat, "cvs": cvs, "files": files,
             "indicators": indicators}
 

@@ -1,4 +1,11 @@
-"""The audit log: every write and every view of personal data — who, when, what, from where."""
+"""The audit log: every write and every view of personal data — who, when, what, from where, whose.
+
+Each event belongs to an org unit (``org_code``): the object's when the caller
+names it (a school's township, a job's county), else the actor's home org unit
+(:func:`junheng.services.authz.home_org`).  A county administrator reads the
+events of their county only; events of no org unit (the system administrator's,
+failed logins of unknown names) only the system administrator reads.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +23,21 @@ def now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def record(conn: Connection, actor: Actor, action: str, target: str = "", **detail: Any) -> None:
-    """Append one event in the caller's transaction (so a rolled-back write leaves no event)."""
+def record(conn: Connection, actor: Actor, action: str, target: str = "", *, org: str | None = None,
+           **detail: Any) -> None:
+    """Append one event in the caller's transaction (so a rolled-back write leaves no event).
+
+    ``org`` is the org unit of the object acted on; by default the actor's home org unit.
+    """
     conn.execute(insert(AuditEvent).values(at=now(), username=actor.username, role=actor.role, action=action,
-                                           target=target[:255], ip=actor.ip[:64], detail=detail))
+                                           target=target[:255], ip=actor.ip[:64], detail=detail,
+                                           org_code=(actor.home if org is None else org)[:12]))
 
 
-def record_now(engine: Engine, actor: Actor, action: str, target: str = "", **detail: Any) -> None:
+def record_now(engine: Engine, actor: Actor, action: str, target: str = "", *, org: str | None = None,
+               **detail: Any) -> None:
     with engine.begin() as conn:
-        record(conn, actor, action, target, **detail)
+        record(conn, actor, action, target, org=org, **detail)
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,9 @@ def list_events(engine: Engine, actor: Actor, *, username: str | None = None, ac
     actor.require("view_audit")
     t = AuditEvent.__table__
     conds = []
+    scoped = actor.org_condition(t.c.org_code)
+    if scoped is not None:
+        conds.append(scoped)
     if username:
         conds.append(t.c.username == username)
     if action:
@@ -60,7 +76,12 @@ def list_events(engine: Engine, actor: Actor, *, username: str | None = None, ac
     return AuditPage(events, int(total), page, per_page)
 
 
-def actions(engine: Engine) -> list[str]:
+def actions(engine: Engine, actor: Actor | None = None) -> list[str]:
+    """The actions found in the events ``actor`` may read (all events without an actor)."""
     t = AuditEvent.__table__
+    stmt = select(t.c.action).distinct().order_by(t.c.action)
+    scoped = actor.org_condition(t.c.org_code) if actor is not None else None
+    if scoped is not None:
+        stmt = stmt.where(scoped)
     with engine.connect() as conn:
-        return [a for (a,) in conn.execute(select(t.c.action).distinct().order_by(t.c.action))]
+        return [a for (a,) in conn.execute(stmt)]

@@ -3,9 +3,32 @@
 Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 defaults).  The
 session cookie carries a random 256-bit token; the database keeps only its
 SHA-256, so a stolen database does not give live sessions.  Each session has
-its own CSRF token.  Failed logins are counted per user name and per address
-within a window; past the limit, logins are refused (HTTP 429) until the window
-passes, even with the right password.
+its own CSRF token.
+
+Login throttling (``_admit``), with ``W`` = ``login_window_minutes``,
+``N`` = ``login_max_failures`` and ``M`` = ``login_max_failures_ip``:
+
+* A password is *checked* only if fewer than ``N`` checked attempts for that
+  user name and fewer than ``M`` from that address are on record from the last
+  ``W`` minutes.  Otherwise the request is refused (HTTP 429, ``login.throttled``
+  in the audit log) without looking at the password — the right one too.
+* The attempt is recorded *before* its password is checked, in one short
+  transaction that first locks the user name and the address
+  (:func:`junheng.store.engine.write_lock`), then counts, then inserts.  So
+  however many requests run in parallel, at most ``N`` passwords per user name
+  and ``M`` per address are checked in any ``W`` minutes.  Argon2 (slow on
+  purpose) runs after that transaction, holding no lock.
+* A wrong password leaves its record; a right one deletes every record of the
+  user name (the account is unlocked by its owner logging in).
+* Refused requests are not recorded: they extend neither the user name's lock
+  nor the address's.  After ``N`` wrong passwords a user name is locked until
+  the oldest of them is ``W`` minutes old (at most ``W`` minutes), whatever
+  happens meanwhile; then one more password may be checked, and so on.
+* One address can have at most ``M`` passwords checked per ``W`` minutes, so
+  it can lock at most ``M // N`` accounts (4 by default); a flood from one
+  address never touches other user names or other addresses.
+* Wrong current passwords in an own password change (:func:`set_password`)
+  go through the same gate and count as failed logins of that user name.
 """
 
 from __future__ import annotations
@@ -21,10 +44,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from junheng.services import audit
-from junheng.services.authz import ROLES, Actor
+from junheng.services.authz import ROLES, Actor, home_org
 from junheng.services.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, Throttled
 from junheng.services.settings import Settings
 from junheng.store.auth_models import LoginAttempt, User, UserScope, WebSession
+from junheng.store.engine import write_lock
 from junheng.store.models import OrgUnit, School
 
 _hasher = PasswordHasher()
@@ -186,12 +210,18 @@ def set_password(engine: Engine, actor: Actor, user_id: int, new_password: str, 
     own = actor.user_id == user_id
     if not own:
         actor.require("manage_users")
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         row = conn.execute(select(User.username, User.password_hash).where(User.id == user_id)).first()
-        if row is None:
-            raise NotFound(f"用户不存在：{user_id}", f"no user {user_id}")
-        if own and not actor.can("manage_users") and not verify_password(row.password_hash, old_password or ""):
+    if row is None:
+        raise NotFound(f"用户不存在：{user_id}", f"no user {user_id}")
+    if own and not actor.can("manage_users"):  # the old password is checked through the login throttle
+        _admit(engine, row.username, actor.ip, settings, actor=actor, refused_action="user.password.throttled")
+        if not verify_password(row.password_hash, old_password or ""):
+            audit.record_now(engine, actor, "user.password.failed", row.username)
             raise Invalid("原密码不正确", "the current password is wrong")
+        with engine.begin() as conn:
+            conn.execute(delete(LoginAttempt).where(LoginAttempt.username == row.username[:64]))
+    with engine.begin() as conn:
         problems = password_problems(new_password, username=row.username, min_length=settings.password_min_length)
         if problems:
             raise Invalid("；".join(problems), detail=problems)
@@ -209,29 +239,47 @@ class NewSession:
     expires_at: dt.datetime
 
 
+def _admit(engine: Engine, username: str, ip: str, settings: Settings, *, actor: Actor | None = None,
+           refused_action: str = "login.throttled") -> None:
+    """Let one password check for ``username`` from ``ip`` through the throttle, or raise ``Throttled``.
+
+    Locks the user name and the address, counts their attempts in the window and records this one,
+    all in one transaction (rules: module docstring).  The caller checks the password afterwards,
+    outside any lock, and deletes the user name's records when it is right.
+    """
+    now = audit.now()
+    name, addr = username[:64], ip[:64]
+    window = dt.timedelta(minutes=settings.login_window_minutes)
+    who = actor or Actor(None, name, "", ip=ip)
+    with engine.begin() as conn:
+        write_lock(conn, f"login.user:{name}", f"login.ip:{addr}")
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.at < now - max(window, dt.timedelta(days=1))))
+        by_user = conn.execute(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.username == name, LoginAttempt.at >= now - window)).scalar_one()
+        by_ip = conn.execute(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.ip == addr, LoginAttempt.at >= now - window)).scalar_one()
+        refused = by_user >= settings.login_max_failures or by_ip >= settings.login_max_failures_ip
+        if refused:  # not recorded as an attempt: a refused request extends no lock
+            audit.record(conn, who, refused_action, name, by_user=by_user, by_ip=by_ip)
+        else:
+            conn.execute(insert(LoginAttempt).values(username=name, ip=addr, at=now))
+    if refused:
+        raise Throttled(f"登录失败次数过多，请 {settings.login_window_minutes} 分钟后再试",
+                        f"too many failed logins; try again in {settings.login_window_minutes} minutes")
+
+
 def login(engine: Engine, username: str, password: str, *, ip: str = "", user_agent: str = "",
           settings: Settings | None = None) -> NewSession:
     """Check the password (with throttling) and open a server-side session."""
     settings = settings or Settings()
-    now = audit.now()
-    window = now - dt.timedelta(minutes=settings.login_window_minutes)
-    with engine.begin() as conn:
-        conn.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
-        by_user = conn.execute(select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username, LoginAttempt.at >= window)).scalar_one()
-        by_ip = conn.execute(select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.ip == ip, LoginAttempt.at >= window)).scalar_one()
+    _admit(engine, username, ip, settings)  # recorded as a failure until the password proves right
+    with engine.connect() as conn:
         row = conn.execute(select(User.__table__).where(User.username == username)).mappings().first()
-    if by_user >= settings.login_max_failures or by_ip >= settings.login_max_failures_ip:
-        audit.record_now(engine, Actor(None, username[:64], "", ip=ip), "login.throttled", username[:64])
-        raise Throttled(f"登录失败次数过多，请 {settings.login_window_minutes} 分钟后再试",
-                        f"too many failed logins; try again in {settings.login_window_minutes} minutes")
     ok = verify_password(row["password_hash"] if row else _DUMMY_HASH, password) and bool(row and row["active"])
     if not ok or row is None:
-        with engine.begin() as conn:
-            conn.execute(insert(LoginAttempt).values(username=username[:64], ip=ip[:64], at=now))
-            audit.record(conn, Actor(None, username[:64], "", ip=ip), "login.failed", username[:64])
+        audit.record_now(engine, Actor(None, username[:64], "", ip=ip), "login.failed", username[:64])
         raise NotAuthenticated("用户名或密码错误", "wrong user name or password")
+    now = audit.now()
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=settings.session_hours)
     with engine.begin() as conn:
@@ -239,7 +287,7 @@ def login(engine: Engine, username: str, password: str, *, ip: str = "", user_ag
         conn.execute(insert(WebSession).values(token_hash=_sha(token), user_id=row["id"], csrf_token=csrf,
                                                created_at=now, last_seen=now, expires_at=expires, ip=ip[:64],
                                                user_agent=user_agent[:255]))
-        conn.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.username == username[:64]))
         actor = _actor(conn, dict(row), ip)
         audit.record(conn, actor, "login", username)
     return NewSession(token, csrf, actor, expires)
@@ -247,7 +295,11 @@ def login(engine: Engine, username: str, password: str, *, ip: str = "", user_ag
 
 def _actor(conn, row: dict, ip: str) -> Actor:
     scopes = tuple(sorted(c for (c,) in conn.execute(select(UserScope.org_code).where(UserScope.user_id == row["id"]))))
-    return Actor(row["id"], row["username"], row["role"], scopes, row["school_code"], ip, row["display_name"])
+    township = None
+    if row["role"] == "school_clerk" and row["school_code"]:
+        township = conn.execute(select(School.township_code).where(School.code == row["school_code"])).scalar()
+    return Actor(row["id"], row["username"], row["role"], scopes, row["school_code"], ip, row["display_name"],
+                 home_org(row["role"], scopes, township))
 
 
 @dataclass(frozen=True)

@@ -27,17 +27,19 @@ _lock = threading.Lock()
 T = TypeVar("T")
 
 
-def registry_version(engine: Engine) -> tuple[int, int]:
-    """(number of import batches, newest batch id).
+def registry_version(engine: Engine) -> tuple[str, int, int]:
+    """(the database, number of import batches, newest batch id).
 
     Every registry write is an import (``junheng.io.importer._commit``), which
     inserts one ``import_batch`` row in the same transaction as the data; the
-    count changes even when imports commit out of id order.
+    count changes even when imports commit out of id order.  The database's URL
+    is part of the version, so two databases served by one process (tests, a
+    city's tools) never share an entry.
     """
     t = ImportBatch.__table__
     with engine.connect() as conn:
         n, newest = conn.execute(select(func.count(), func.max(t.c.id)).select_from(t)).one()
-    return int(n), int(newest or 0)
+    return engine.url.render_as_string(hide_password=True), int(n), int(newest or 0)
 
 
 def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:

@@ -3,9 +3,13 @@
 Wraps :class:`junheng.care.CaseService` (the state machine and its store) with
 the checks the web needs (issue 6, scope item 4):
 
-* scope — township staff see and act on cases of their township(s), county
-  administrators and planners their county, a school clerk only the cases of
-  their school, the system administrator all; viewers read but never act;
+* scope — every case belongs to an org unit (``care_case.org_code``: its
+  township, else the county of the check that opened it); township staff see
+  and act on cases of their township(s), county administrators and planners
+  their county, a school clerk only the cases of their school, the system
+  administrator all; viewers read but never act.  Ledger rows are scoped the
+  same way (a row's township from its village, else its school, else the
+  check's county), and so are the ledger CSVs a user downloads;
 * actions — :data:`ROLE_ACTIONS` says which workflow actions a role may take;
   the page offers only those that are also legal in the case's state
   (:data:`STATE_ACTIONS`, from the transitions of :mod:`junheng.care.workflow`);
@@ -33,7 +37,8 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from junheng.care import STATE_LABELS, CaseService, CaseState, ConcurrentEdit, IllegalTransition
-from junheng.domain.idnumber import mask_id_number, mask_name
+from junheng.domain.idnumber import mask_id_number, mask_name, mask_student_id
+from junheng.domain.textsafe import csv_safe_frame, csv_unquote_frame
 from junheng.services import audit
 from junheng.services import counties as C
 from junheng.services.authz import Actor
@@ -96,12 +101,32 @@ def _township_of(township: str | None, school: str | None, schools: dict[str, st
     return schools.get(school) if school else None
 
 
-def _covers(actor: Actor, township: str | None, school: str | None) -> bool:
+def _covers(actor: Actor, org_code: str | None, school: str | None) -> bool:
+    """Whether the actor's scope covers a case or ledger row of ``org_code`` (a clerk: of their school)."""
     if actor.unscoped:
         return True
     if actor.role == "school_clerk":
         return bool(school) and school == actor.school_code
-    return township is not None and any(township.startswith(p) for p in actor.prefixes)
+    return actor.covers_org(org_code)
+
+
+def _mask_row(r: dict[str, Any]) -> dict[str, Any]:
+    """A ledger or review row with every personal column masked: names (``name``, ``*_name``) to the family name,
+    ID numbers and 学籍号 (``id_number``, ``student_id``: G + the ID number, which would give the masked ID away)
+    to their first 6 and last 4 characters, match keys (``*_key``: an ID number, or name|birth date|village)
+    likewise, or wholly when they are not an ID number."""
+    out = dict(r)
+    for key, value in r.items():
+        text = "" if value is None else str(value)
+        if key == "name" or key.endswith("_name"):
+            out[key] = mask_name(text)
+        elif key == "student_id":
+            out[key] = mask_student_id(text)
+        elif key == "id_number" or key.endswith("_id_number"):
+            out[key] = mask_id_number(text)
+        elif key.endswith("_key"):
+            out[key] = mask_id_number(text) if len(text) in (15, 18) and "|" not in text else "*" * min(len(text), 6)
+    return out
 
 
 @dataclass(frozen=True)
@@ -139,12 +164,13 @@ def list_cases(engine: Engine, actor: Actor, *, state: str | None = None, townsh
     out: list[CaseRow] = []
     for r in df.to_dict("records"):
         t = _township_of(_s(r.get("township_code")) or None, _s(r.get("school_code")) or None, schools)
-        if not _covers(actor, t, _s(r.get("school_code")) or None):
+        if not _covers(actor, _s(r.get("org_code")) or t, _s(r.get("school_code")) or None):
             continue
         if township and t != township:
             continue
         out.append(CaseRow(int(r["id"]), r["state"], r["state_label"], _s(r.get("source")), _s(r["name"]),
-                           _s(r["id_number"]), _s(r.get("student_id")), _s(r["school_code"]), t or "",
+                           _s(r["id_number"]),
+                           mask_student_id(_s(r.get("student_id"))) if masked else _s(r.get("student_id")), _s(r["school_code"]), t or "",
                            names.get(t or "", ""), _s(r.get("opened_on")), _s(r["deadline"]), bool(r["overdue"]),
                            int(r["version"])))
     audit.record_now(engine, actor, "care.cases.list", "", state=state, township=township, rows=len(out),
@@ -166,7 +192,7 @@ def _load(engine: Engine, actor: Actor, case_id: int) -> Any:
     except KeyError:
         raise NotFound(f"案例不存在：{case_id}", f"no case {case_id}") from None
     t = _township_of(rec.township_code, rec.school_code, _school_townships(engine))
-    if not _covers(actor, t, rec.school_code):
+    if not _covers(actor, rec.org_code or t, rec.school_code):
         raise Forbidden("该案例不在您的管辖范围内", "this case is outside your scope")
     return rec, t
 
@@ -188,12 +214,13 @@ def get_case(engine: Engine, actor: Actor, case_id: int, *, today: dt.date | Non
                "from_state": e.from_state, "to_state": e.to_state,
                "to_label": STATE_LABELS[CaseState(e.to_state)] if e.to_state else "", "by": e.by,
                "at": e.at.isoformat(sep=" "), "data": e.data} for e in case.history]
-    audit.record_now(engine, actor, "care.case.view", str(case_id), masked=masked)
+    audit.record_now(engine, actor, "care.case.view", str(case_id), org=rec.org_code or township or "",
+                     masked=masked)
     return {
         "id": rec.id, "state": case.state.value, "state_label": case.state.label, "version": case.version,
         "source": case.source, "name": mask_name(rec.name) if masked else rec.name,
         "id_number": mask_id_number(rec.id_number) if masked else (rec.id_number or ""),
-        "student_id": rec.student_id or "", "school_code": rec.school_code or "", "township_code": township or "",
+        "student_id": mask_student_id(rec.student_id) if masked else (rec.student_id or ""), "school_code": rec.school_code or "", "township_code": township or "",
         "village_code": rec.village_code or "", "opened_on": _s(case.opened_on), "deadline": _s(case.deadline),
         "tracking_until": _s(case.tracking_until), "overdue": case.overdue(today),
         "responsible": case.responsible, "events": events,
@@ -201,9 +228,33 @@ def get_case(engine: Engine, actor: Actor, case_id: int, *, today: dt.date | Non
     }
 
 
+MAX_FIELDS = 16
+"""Fields an action's data may carry (the largest form has four)."""
+
+
+def check_action_data(data: dict[str, Any] | None, *, max_chars: int) -> dict[str, Any]:
+    """The action's data if every field is a short scalar: at most :data:`MAX_FIELDS` fields, keys of ≤ 32
+    characters, values of at most ``max_chars`` characters (setting ``care_note_max_chars``); else ``Invalid``.
+    A case's history is kept forever, so nothing unbounded goes into it."""
+    data = dict(data or {})
+    if len(data) > MAX_FIELDS:
+        raise Invalid(f"操作数据最多 {MAX_FIELDS} 项", f"at most {MAX_FIELDS} fields")
+    for key, value in data.items():
+        if not isinstance(key, str) or len(key) > 32:
+            raise Invalid("操作数据的字段名有误", "invalid field name")
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise Invalid(f"“{key}”应为文字或数字", f"{key}: expected text or a number")
+        if isinstance(value, str) and len(value) > max_chars:
+            raise Invalid(f"“{key}”超过 {max_chars} 字（实为 {len(value)} 字）",
+                          f"{key} exceeds {max_chars} characters ({len(value)})")
+    return data
+
+
 def act(engine: Engine, actor: Actor, case_id: int, action: str, data: dict[str, Any] | None = None, *,
-        version: int, at: dt.datetime | None = None) -> dict[str, Any]:
+        version: int, at: dt.datetime | None = None, max_chars: int = 2_000) -> dict[str, Any]:
     """Apply ``action`` to a case in scope; ``version`` is the one the user saw.
+
+    ``data`` is bounded by :func:`check_action_data` (``max_chars`` per field).
 
     Raises ``Forbidden`` (role or scope), ``Invalid`` (not allowed in this state: the workflow's reason) or
     ``Conflict`` (someone changed the case meanwhile; nothing written, ``detail`` holds the current version and
@@ -212,15 +263,17 @@ def act(engine: Engine, actor: Actor, case_id: int, action: str, data: dict[str,
     _require_role(actor)
     if not ROLE_ACTIONS.get(actor.role):
         raise Forbidden("您的角色只能查看案例", "your role may only read cases")
-    _load(engine, actor, case_id)  # scope
+    rec, township = _load(engine, actor, case_id)  # scope
+    org = rec.org_code or township or ""
     if action not in ROLE_ACTIONS[actor.role]:
         raise Forbidden(f"您的角色不能执行“{ACTION_LABELS.get(action, action)}”", f"your role may not {action}")
+    data = check_action_data(data, max_chars=max_chars)
     try:
         new = CaseService(engine).act(case_id, action, data, expected_version=version, by=actor.username,
                                       at=at or audit.now())
     except ConcurrentEdit as exc:
-        audit.record_now(engine, actor, "care.case.conflict", str(case_id), case_action=action, expected=version,
-                         current=exc.current)
+        audit.record_now(engine, actor, "care.case.conflict", str(case_id), org=org, case_action=action,
+                         expected=version, current=exc.current)
         raise Conflict(f"案例已被 {'、'.join(sorted({e.by for e in exc.since})) or '他人'} 修改"
                        f"（版本 {exc.expected} → {exc.current}），本次操作未保存，请核对后重新提交",
                        f"the case was changed meanwhile (version {exc.expected} → {exc.current}); nothing saved",
@@ -231,8 +284,8 @@ def act(engine: Engine, actor: Actor, case_id: int, action: str, data: dict[str,
         raise Invalid(exc.reason, exc.reason) from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a non-numeric ``months``
         raise Invalid(f"操作数据有误：{exc}", f"invalid action data: {exc}") from None
-    audit.record_now(engine, actor, "care.case.act", str(case_id), case_action=action, version=new.version,
-                     state=new.state.value)
+    audit.record_now(engine, actor, "care.case.act", str(case_id), org=org, case_action=action,
+                     version=new.version, state=new.state.value)
     return {"id": case_id, "state": new.state.value, "state_label": new.state.label, "version": new.version}
 
 
@@ -250,7 +303,7 @@ def start_ledger_check(engine: Engine, runner: JobRunner, actor: Actor, *, files
             raise Invalid(f"缺少名单：{kind}", f"missing file: {kind}")
     if any(len(b) > max_bytes for b in files.values()):
         raise Invalid("文件过大", "file too large")
-    county = C.resolve_county(engine, actor, None)
+    county = C.resolve_county(engine, actor, None, whole=True)
     job_id = runner.create(actor, "care_check", org_code=county, params={"as_of": as_of.isoformat()})
     for kind in LEDGER_KINDS:
         if files.get(kind):
@@ -300,7 +353,8 @@ def _ledger_frame(engine: Engine, job_id: int, name: str) -> pd.DataFrame:
             JobFile.job_id == job_id, JobFile.name == f"{name}.csv", JobFile.role == "output")).scalar()
     if content is None:
         raise NotFound("该核查没有台账", "this check has no ledgers")
-    return pd.read_csv(io.BytesIO(bytes(content)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return csv_unquote_frame(pd.read_csv(io.BytesIO(bytes(content)), dtype=str, keep_default_na=False,
+                                         encoding="utf-8-sig"))
 
 
 def _ledger_job(engine: Engine, actor: Actor, job_id: int) -> JobInfo:
@@ -311,57 +365,83 @@ def _ledger_job(engine: Engine, actor: Actor, job_id: int) -> JobInfo:
     return job
 
 
+def _row_org(r: dict[str, Any], schools: dict[str, str], county: str) -> str:
+    """The org unit a ledger row belongs to: its village's township, else its school's, else the check's county."""
+    village, sch = str(r.get("village_code") or ""), str(r.get("school_code") or "")
+    return (village[:9] + "000") if len(village) == 12 else schools.get(sch) or county
+
+
+def _ledger_rows(engine: Engine, actor: Actor, job: JobInfo, df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a ledger frame the actor's scope covers, with ``township_code`` (their org unit) added."""
+    schools = _school_townships(engine)
+    rows = []
+    for r in df.to_dict("records"):
+        org = _row_org(r, schools, job.org_code)
+        if not _covers(actor, org, str(r.get("school_code") or "") or None):
+            continue
+        r["township_code"] = org if len(org) == 12 and not org.endswith("000000") else ""
+        rows.append(r)
+    return rows
+
+
 def ledgers(engine: Engine, actor: Actor, job_id: int, *, township: str | None = None, school: str | None = None,
             q: str | None = None) -> dict[str, list[dict[str, str]]]:
-    """The three ledgers of a finished check, filtered, names and ID numbers masked (the view is audited).
+    """The three ledgers of a finished check: the rows in the actor's scope, filtered, names and ID numbers
+    masked (the view is audited).
 
     ``township`` keeps rows whose village lies in it or whose school does; ``school`` a school code;
     ``q`` a substring of the reason / categories / grade.
     """
-    _ledger_job(engine, actor, job_id)
+    job = _ledger_job(engine, actor, job_id)
     masked = not sees_full_ids(actor)
-    schools = _school_townships(engine)
     out: dict[str, list[dict[str, str]]] = {}
     for name in LEDGERS:
-        df = _ledger_frame(engine, job_id, name)
         rows = []
-        for r in df.to_dict("records"):
-            village, sch = r.get("village_code", ""), r.get("school_code", "")
-            t = (village[:9] + "000") if village else schools.get(sch, "")
-            if township and t != township:
+        for r in _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, name)):
+            if township and r["township_code"] != township:
                 continue
-            if school and sch != school:
+            if school and r.get("school_code", "") != school:
                 continue
             if q and not any(q in str(r.get(k, "")) for k in ("reason", "categories", "grade", "ledger")):
                 continue
-            if masked:
-                r["name"] = mask_name(r.get("name"))
-                r["id_number"] = mask_id_number(r.get("id_number"))
-            r["township_code"] = t
-            rows.append(r)
+            rows.append(_mask_row(r) if masked else r)
         out[name] = rows
-    audit.record_now(engine, actor, "care.ledgers.view", f"job {job_id}", township=township, school=school,
-                     rows={k: len(v) for k, v in out.items()}, masked=masked)
+    audit.record_now(engine, actor, "care.ledgers.view", f"job {job_id}", org=job.org_code, township=township,
+                     school=school, rows={k: len(v) for k, v in out.items()}, masked=masked)
     return out
 
 
+def personal_ledger_csv(engine: Engine, actor: Actor, job: JobInfo, content: bytes) -> tuple[bytes, bool]:
+    """A ledger CSV of ``job`` as ``actor`` may download it: the rows in scope, masked as on the pages unless
+    :func:`sees_full_ids`; returns (CSV bytes, masked)."""
+    df = csv_unquote_frame(pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    masked = not sees_full_ids(actor)
+    rows = _ledger_rows(engine, actor, job, df)
+    out = pd.DataFrame([_mask_row(r) if masked else r for r in rows], columns=[*df.columns, "township_code"])
+    out = csv_safe_frame(out.drop(columns=["township_code"]))
+    return out.to_csv(index=False).encode("utf-8-sig"), masked
+
+
 def open_cases_from_ledgers(engine: Engine, actor: Actor, job_id: int) -> dict[str, int]:
-    """Open a case (疑似) for every child of the 失学 and 疑似辍学 ledgers; children with an open case keep it."""
-    _ledger_job(engine, actor, job_id)
+    """Open a case (疑似) for every child of the 失学 and 疑似辍学 ledgers in the actor's scope; children with an
+    open case keep it.  Each case belongs to its row's org unit (:func:`_row_org`)."""
+    job = _ledger_job(engine, actor, job_id)
     svc = CaseService(engine)
+    schools = _school_townships(engine)
     before = svc.count()
     now = audit.now()
     n = 0
-    for r in _ledger_frame(engine, job_id, "out_of_school").itertuples(index=False):
-        key = r.id_number or f"{r.name}|{r.birth_date}|{r.village_code}"
-        svc.open(key, "out_of_school", by=actor.username, at=now, name=r.name, id_number=r.id_number or None,
-                 village_code=r.village_code or None)
+    for r in _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "out_of_school")):
+        key = r["id_number"] or f"{r['name']}|{r['birth_date']}|{r['village_code']}"
+        svc.open(key, "out_of_school", by=actor.username, at=now, name=r["name"], id_number=r["id_number"] or None,
+                 village_code=r["village_code"] or None, org_code=_row_org(r, schools, job.org_code))
         n += 1
-    for r in _ledger_frame(engine, job_id, "suspected_dropouts").itertuples(index=False):
-        svc.open(r.id_number or r.student_id, "suspected_dropout", by=actor.username, at=now, name=r.name,
-                 id_number=r.id_number if len(r.id_number) == 18 else None, student_id=r.student_id,
-                 school_code=r.school_code or None)
+    for r in _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "suspected_dropouts")):
+        idn = r["id_number"]
+        svc.open(idn or r["student_id"], "suspected_dropout", by=actor.username, at=now, name=r["name"],
+                 id_number=idn if len(idn) == 18 else None, student_id=r["student_id"],
+                 school_code=r["school_code"] or None, org_code=_row_org(r, schools, job.org_code))
         n += 1
     opened = svc.count() - before
-    audit.record_now(engine, actor, "care.cases.open", f"job {job_id}", children=n, opened=opened)
+    audit.record_now(engine, actor, "care.cases.open", f"job {job_id}", org=job.org_code, children=n, opened=opened)
     return {"children": n, "opened": opened}

@@ -20,19 +20,23 @@ class OrgUnitPublic:
 
 
 def counties_in_scope(engine: Engine, actor: Actor) -> list[OrgUnitPublic]:
-    """Counties the actor may look at (any part of)."""
+    """Counties the actor may look at (any part of: covered, or the actor's scope lies inside)."""
     with engine.connect() as conn:
         rows = conn.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.level, OrgUnit.parent_code)
                             .where(OrgUnit.level == "county").order_by(OrgUnit.code)).all()
         if actor.role == "school_clerk" and actor.school_code:
             tw = conn.execute(select(School.township_code).where(School.code == actor.school_code)).scalar()
             return [OrgUnitPublic(*r) for r in rows if tw and tw[:6] == r.code[:6]]
-    return [OrgUnitPublic(*r) for r in rows if actor.covers_org(r.code)]
+    return [OrgUnitPublic(*r) for r in rows if actor.covers_org(r.code) or actor.within_org(r.code)]
 
 
-def resolve_county(engine: Engine, actor: Actor, county: str | None) -> str:
-    """The 12-digit county code to show: the one asked for (if in scope) or the actor's first."""
-    options = counties_in_scope(engine, actor)
+def resolve_county(engine: Engine, actor: Actor, county: str | None, *, whole: bool = False) -> str:
+    """The 12-digit county code to show: the one asked for (if in scope) or the actor's first.
+
+    ``whole`` asks for a county the actor's scope covers entirely (to create a county-wide object: an
+    assessment, a layout scenario, a teacher plan, a ledger check), not one the actor sees part of.
+    """
+    options = [c for c in counties_in_scope(engine, actor) if not whole or actor.covers_org(c.code)]
     if county:
         code = county if len(county) == 12 else (county[:6] + "000000")
         for c in options:

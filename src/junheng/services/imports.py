@@ -5,6 +5,11 @@ The uploaded file is kept with its job, checked with
 only when the user confirms a clean check is it imported with
 :func:`junheng.io.import_files` — all or nothing, recorded in ``import_batch``
 with the user's name and the file's SHA-256, exactly as ``junheng import``.
+
+Scope: the check and the import carry the importer's org units
+(:func:`import_scope`), so a row outside them is an error of the import
+(:mod:`junheng.io.scope`) and nothing is written; the jobs and the batch belong
+to the importer's home org unit, and the history lists only batches in scope.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import hashlib
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -22,6 +27,9 @@ from junheng.services import audit
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid
 from junheng.services.jobs import DONE, JobContext, JobRunner, add_file, get_job, list_jobs
+
+if TYPE_CHECKING:
+    from junheng.io.scope import ImportScope
 from junheng.store.models import ImportBatch
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +48,19 @@ def template_bytes(actor: Actor, *, personal: bool = True) -> bytes:
         return path.read_bytes()
 
 
+def import_scope(engine: Engine, actor: Actor) -> ImportScope | None:
+    """The org units ``actor`` may import for (``None``: the unscoped system administrator)."""
+    from junheng.io.scope import ImportScope
+    from junheng.store.models import OrgUnit
+
+    if actor.unscoped:
+        return None
+    codes = tuple(actor.scopes) if actor.role != "school_clerk" else ()
+    with engine.connect() as conn:
+        names = [n for (n,) in conn.execute(select(OrgUnit.name).where(OrgUnit.code.in_(codes)))] if codes else []
+    return ImportScope(codes, "、".join(names))
+
+
 def _safe_name(name: str) -> str:
     base = Path(name or "upload").name
     base = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", base)[:120] or "upload"
@@ -47,8 +68,12 @@ def _safe_name(name: str) -> str:
 
 
 def start_check(engine: Engine, runner: JobRunner, actor: Actor, *, filename: str, content: bytes,
-                max_bytes: int = 50 * 2**20) -> int:
-    """Store an uploaded workbook/CSV and check it in the background; returns the job id."""
+                max_bytes: int = 50 * 2**20, max_rows: int | None = None, max_issues: int | None = None) -> int:
+    """Store an uploaded workbook/CSV and check it in the background; returns the job id.
+
+    ``max_rows`` / ``max_issues``: the import limits (``import_max_rows`` / ``import_max_issues`` of the app's
+    settings; ``None``: their defaults).
+    """
     actor.require("import_data")
     name = _safe_name(filename)
     if not name.lower().endswith(SUFFIXES):
@@ -60,7 +85,12 @@ def start_check(engine: Engine, runner: JobRunner, actor: Actor, *, filename: st
     job_id = runner.create(actor, "import_check", params={"filename": name,
                                                           "sha256": hashlib.sha256(content).hexdigest()})
     add_file(engine, job_id, name, content, XLSX if name.lower().endswith(".xlsx") else "text/csv", role="input")
-    runner.submit(job_id, lambda ctx: _check(engine, ctx))
+    scope = import_scope(engine, actor)
+    from junheng.services.settings import Settings
+
+    rows = Settings.import_max_rows if max_rows is None else max_rows
+    n_issues = Settings.import_max_issues if max_issues is None else max_issues
+    runner.submit(job_id, lambda ctx: _check(engine, ctx, scope=scope, max_rows=rows, max_issues=n_issues))
     return job_id
 
 
@@ -76,24 +106,31 @@ def _issues_result(ctx: JobContext, issues: list[Any], name: str) -> dict[str, A
             "message": f"发现 {len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported"}
 
 
-def _check(engine: Engine, ctx: JobContext) -> dict[str, Any]:
-    from junheng.io.importer import check_files
+def _check(engine: Engine, ctx: JobContext, *, scope: ImportScope | None = None, max_rows: int = 1_000_000,
+           max_issues: int = 1_000) -> dict[str, Any]:
+    # the parsing and checking run in a child process (junheng.services.import_worker): the web process keeps
+    # its GIL for other users' requests, and none of the file's memory
+    from junheng.services.import_worker import check_file
 
     name, content = ctx.input_file()
     ctx.progress(0.1, "检查文件 / checking")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        sheets, issues, _ = check_files([path], engine=engine)
+        del content
+        issues, rows = check_file(engine, path, scope=scope, max_rows=max_rows, max_issues=max_issues)
     if issues:
         return _issues_result(ctx, issues, name)
-    rows = {k: len(s.frame) for k, s in sheets.items() if len(s.frame)}
     return {"ok": True, "n_issues": 0, "issues": [], "rows": rows,
             "message": "检查通过，可以确认导入 / no errors; confirm to import"}
 
 
-def confirm_import(engine: Engine, runner: JobRunner, actor: Actor, check_job_id: int) -> int:
-    """Import the file of a clean check job (in the background); returns the import job's id."""
+def confirm_import(engine: Engine, runner: JobRunner, actor: Actor, check_job_id: int, *,
+                   max_rows: int | None = None, max_issues: int | None = None) -> int:
+    """Import the file of a clean check job (in the background); returns the import job's id.
+
+    ``max_rows`` / ``max_issues``: the import limits, as for :func:`start_check`.
+    """
     actor.require("import_data")
     job = get_job(engine, actor, check_job_id, kinds=("import_check",))
     if job.status != DONE or not job.result.get("ok"):
@@ -101,43 +138,46 @@ def confirm_import(engine: Engine, runner: JobRunner, actor: Actor, check_job_id
     name, content_bytes = JobContext(engine, check_job_id).input_file()
     job_id = runner.create(actor, "import", params={"filename": name, "check_job": check_job_id,
                                                     "sha256": job.params.get("sha256")})
-    runner.submit(job_id, lambda ctx: _import(engine, ctx, name, content_bytes, actor.username))
+    scope = import_scope(engine, actor)
+    from junheng.services.settings import Settings
+
+    rows = Settings.import_max_rows if max_rows is None else max_rows
+    n_issues = Settings.import_max_issues if max_issues is None else max_issues
+    runner.submit(job_id, lambda ctx: _import(engine, ctx, name, content_bytes, actor, scope=scope, max_rows=rows,
+                                              max_issues=n_issues))
     return job_id
 
 
-def _import(engine: Engine, ctx: JobContext, name: str, content: bytes, username: str) -> dict[str, Any]:
+def _import(engine: Engine, ctx: JobContext, name: str, content: bytes, actor: Actor, *,
+            scope: ImportScope | None = None, max_rows: int = 1_000_000, max_issues: int = 1_000) -> dict[str, Any]:
     from junheng.io.errors import ImportRejected
-    from junheng.io.importer import import_files
+    from junheng.services.import_worker import import_file
 
-    totals: dict[str, int] = {}
     ctx.progress(0.1, "写入数据库 / writing")
-
-    def progress(key: str, done: int, total: int) -> None:
-        # SQLite has one writer: the import's own transaction holds it, so progress is reported per table
-        # only where another connection can write meanwhile (PostgreSQL).
-        totals[key] = total
-        if engine.dialect.name != "sqlite":
-            ctx.progress(min(0.95, 0.1 + 0.85 * len(totals) / 9), f"写入 {key} {done}/{total}")
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        try:
-            result = import_files(engine, [path], user=username, progress=progress)
+        try:  # in a child process, as the check (junheng.services.import_worker); it reports progress itself
+            result = import_file(engine, ctx.job_id, path, user=actor.username, scope=scope, org_code=actor.home,
+                                 max_rows=max_rows, max_issues=max_issues)
         except ImportRejected as rej:
             return _issues_result(ctx, rej.issues, name)
-    audit.record_now(engine, Actor(None, username, ""), "import.commit", name, batch=result.batch_id,
+    audit.record_now(engine, actor, "import.commit", name, batch=result.batch_id,
                      counts=result.counts, sha256=list(result.sha256))
     return {"ok": True, "batch_id": result.batch_id, "counts": result.counts, "years": list(result.years),
             "message": f"导入完成（批次 {result.batch_id}）/ imported (batch {result.batch_id})"}
 
 
 def history(engine: Engine, actor: Actor, *, limit: int = 100) -> list[dict[str, Any]]:
-    """Import batches, newest first: who, when, which file (SHA-256), what was written."""
+    """Import batches in the actor's scope, newest first: who, when, which file (SHA-256), what was written."""
     actor.require("import_data")
     t = ImportBatch.__table__
+    stmt = select(t).order_by(t.c.id.desc()).limit(limit)
+    scoped = actor.org_condition(t.c.org_code)
+    if scoped is not None:
+        stmt = stmt.where(scoped)
     with engine.connect() as conn:
-        rows = conn.execute(select(t).order_by(t.c.id.desc()).limit(limit)).mappings().all()
+        rows = conn.execute(stmt).mappings().all()
     return [{**dict(r), "started_at": r["started_at"].isoformat(sep=" "),
              "finished_at": r["finished_at"].isoformat(sep=" ")} for r in rows]
 

@@ -5,6 +5,12 @@ and files are in the database, a reload — or another browser — sees the same
 job.  A job left ``queued`` or ``running`` by a server that stopped is marked
 ``failed`` ("interrupted") when the next server starts (one server process
 owns the jobs; run one ``junheng serve`` per database).
+
+Every job belongs to an org unit (``org_code``): the county it is about, or for
+an import the importer's home org unit.  :func:`get_job` lets an actor see a
+job only when their scope covers that org unit (one way; a job of no org unit
+is the system administrator's alone), and each user may have at most
+``jobs_per_user`` jobs queued or running.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from junheng.services import audit
 from junheng.services.authz import Actor
-from junheng.services.errors import Forbidden, NotFound
+from junheng.services.errors import Forbidden, NotFound, Throttled
 from junheng.store.auth_models import Job, JobFile
 
 log = logging.getLogger("junheng.jobs")
@@ -32,6 +38,11 @@ STATUS_ZH = {QUEUED: "排队中", RUNNING: "运行中", DONE: "已完成", FAILE
 KIND_PERMISSION = {"import_check": "import_data", "import": "import_data", "assessment": "view_assessment",
                    "care_check": "import_data", "layout": "view_layout",
                    "teachers": "view_teachers"}
+
+
+PART_KINDS = frozenset({"assessment"})
+"""Job kinds whose result a view may show in part to an actor inside the job's org unit (aggregate figures, the
+in-scope schools' rows): a township user reads the county assessment's verdicts for their schools."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,9 @@ JobFunction = Callable[[JobContext], dict[str, Any]]
 class JobRunner:
     """Runs job functions in a thread pool and records their outcome in the ``job`` table."""
 
-    def __init__(self, engine: Engine, *, workers: int = 1) -> None:
+    def __init__(self, engine: Engine, *, workers: int = 1, per_user: int = 3) -> None:
         self.engine = engine
+        self.per_user = max(1, per_user)
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="junheng-job")
         self.futures: dict[int, Future[None]] = {}
 
@@ -110,12 +122,21 @@ class JobRunner:
                 message="服务重启，任务中断，请重新提交 / interrupted by a server restart; submit again"))
         return int(res.rowcount or 0)
 
-    def create(self, actor: Actor, kind: str, *, org_code: str = "", params: dict[str, Any] | None = None) -> int:
+    def create(self, actor: Actor, kind: str, *, org_code: str | None = None,
+               params: dict[str, Any] | None = None) -> int:
+        """Record a queued job of ``org_code`` (default: the actor's home org unit); refuses a user's
+        ``per_user``-th unfinished job (HTTP 429)."""
+        org = actor.home if org_code is None else org_code
         with self.engine.begin() as conn:
+            busy = conn.execute(select(func.count()).select_from(Job).where(
+                Job.username == actor.username, Job.status.in_([QUEUED, RUNNING]))).scalar_one()
+            if busy >= self.per_user:
+                raise Throttled(f"您已有 {busy} 个任务在排队或运行，请等其完成后再提交",
+                                f"you have {busy} jobs queued or running; wait for them to finish")
             job_id = int(conn.execute(insert(Job).values(
-                kind=kind, status=QUEUED, progress=0.0, message="", username=actor.username, org_code=org_code,
+                kind=kind, status=QUEUED, progress=0.0, message="", username=actor.username, org_code=org,
                 params=params or {}, result={}, created_at=audit.now()).returning(Job.id)).scalar_one())
-            audit.record(conn, actor, f"job.{kind}", str(job_id), params=params or {})
+            audit.record(conn, actor, f"job.{kind}", str(job_id), org=org, params=params or {})
         return job_id
 
     def submit(self, job_id: int, fn: JobFunction) -> None:
@@ -148,14 +169,20 @@ class JobRunner:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def get_job(engine: Engine, actor: Actor, job_id: int, *, kinds: tuple[str, ...] | None = None) -> JobInfo:
-    """A job the actor may see: the permission of its kind and its county in scope."""
+def get_job(engine: Engine, actor: Actor, job_id: int, *, kinds: tuple[str, ...] | None = None,
+            part: bool = False) -> JobInfo:
+    """A job the actor may see: the permission of its kind and its org unit covered by the actor's scope.
+
+    ``part`` also admits an actor inside the job's org unit (a township user and a county assessment): only for
+    views that show the in-scope part of the job's result, never for its files or its raw result.
+    """
     with engine.connect() as conn:
         row = conn.execute(select(Job.__table__).where(Job.id == job_id)).mappings().first()
         if row is None or (kinds and row["kind"] not in kinds):
             raise NotFound(f"任务不存在：{job_id}", f"no job {job_id}")
         actor.require(KIND_PERMISSION.get(row["kind"], "manage_users"))
-        if row["org_code"] and not actor.covers_org(row["org_code"]):
+        part = part and row["kind"] in PART_KINDS
+        if not (actor.covers_org(row["org_code"]) or (part and actor.within_org(row["org_code"]))):
             raise Forbidden("该任务不在您的管辖范围内", "this job is outside your scope")
         files = [dict(r) for r in conn.execute(
             select(JobFile.id, JobFile.role, JobFile.name, JobFile.media_type, JobFile.sha256)
@@ -166,30 +193,53 @@ def get_job(engine: Engine, actor: Actor, job_id: int, *, kinds: tuple[str, ...]
                    _iso(row["finished_at"]), files)
 
 
+PERSONAL_INPUTS = frozenset({"import_check", "import", "care_check"})
+"""Job kinds whose input files are registries of people (children's names and ID numbers)."""
+
+
 def get_file(engine: Engine, actor: Actor, job_id: int, file_id: int) -> tuple[str, str, bytes]:
-    """(name, media type, content) of one of a job's files."""
-    get_job(engine, actor, job_id)
+    """(name, media type, content) of one of a job's files; every download is audited.
+
+    The uploaded original of a registry (an import's workbook, a ledger check's lists) is unmasked, so only roles
+    with ``download_originals`` get it.  A ledger check's output CSVs are masked as the pages mask them
+    (:func:`junheng.services.care.personal_ledger_csv`: the rows in scope, masked).
+    """
+    job = get_job(engine, actor, job_id)
     with engine.connect() as conn:
-        row = conn.execute(select(JobFile.name, JobFile.media_type, JobFile.content).where(
+        row = conn.execute(select(JobFile.name, JobFile.media_type, JobFile.content, JobFile.role).where(
             JobFile.id == file_id, JobFile.job_id == job_id)).first()
     if row is None:
         raise NotFound(f"文件不存在：{file_id}", f"no file {file_id}")
-    audit.record_now(engine, actor, "file.download", f"job {job_id} / {row.name}")
-    return row.name, row.media_type, bytes(row.content)
+    content, original, masked = bytes(row.content), False, False
+    if job.kind in PERSONAL_INPUTS and row.role == "input":
+        if not actor.can("download_originals"):
+            raise Forbidden("上传的原始名单含个人信息，您的角色不能下载", "your role may not download the original list")
+        original = True
+    elif job.kind == "care_check" and row.name.endswith(".csv"):
+        from junheng.services.care import personal_ledger_csv
+
+        content, masked = personal_ledger_csv(engine, actor, job, content)
+    audit.record_now(engine, actor, "file.download", f"job {job_id} / {row.name}", org=job.org_code,
+                     original=original, masked=masked)
+    return row.name, row.media_type, content
 
 
 def list_jobs(engine: Engine, actor: Actor, *, kinds: tuple[str, ...], status: str | None = None,
-              limit: int = 50) -> list[JobInfo]:
+              limit: int = 50, part: bool = False) -> list[JobInfo]:
+    """The newest jobs of ``kinds`` the actor may see (filtered by scope in SQL, then checked one by one)."""
     t = Job.__table__
     conds: list[Any] = [t.c.kind.in_(kinds)]
     if status:
         conds.append(t.c.status == status)
+    scoped = actor.org_condition(t.c.org_code, part=part)
+    if scoped is not None:
+        conds.append(scoped)
     with engine.connect() as conn:
-        ids = [i for (i,) in conn.execute(select(t.c.id).where(*conds).order_by(t.c.id.desc()).limit(limit * 4))]
+        ids = [i for (i,) in conn.execute(select(t.c.id).where(*conds).order_by(t.c.id.desc()).limit(limit * 2))]
     out = []
     for i in ids:
         try:
-            out.append(get_job(engine, actor, i))
+            out.append(get_job(engine, actor, i, part=part))
         except (Forbidden, NotFound):
             continue
         if len(out) >= limit:

@@ -47,9 +47,7 @@ def _scenario_rows(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
         rows = s.scalars(select(LayoutScenario).order_by(LayoutScenario.id.desc())).all()
         out = []
         for r in rows:
-            if r.county_code and not actor.covers_org(r.county_code):
-                continue
-            if not r.county_code and not actor.unscoped:
+            if not actor.covers_org(r.county_code):  # one way; a scenario of no county: the administrator's
                 continue
             out.append({"id": r.id, "name": r.name, "county_code": r.county_code, "base_year": r.base_year,
                         "target_year": r.target_year, "source": r.source, "variant": r.variant,
@@ -84,7 +82,7 @@ def start_layout(engine: Engine, runner: JobRunner, actor: Actor, *, name: str, 
         raise Invalid("请填写方案名称", "a scenario name is required")
     if variant not in VARIANTS:
         raise Invalid(f"未知出生预测方案：{variant}", f"unknown births variant {variant}")
-    county_code = C.resolve_county(engine, actor, county)
+    county_code = C.resolve_county(engine, actor, county, whole=True)
     years = C.years(engine, county_code)
     if not years:
         raise Invalid("该县没有学年数据", "the county has no school-year data")
@@ -212,7 +210,7 @@ def get_scenario(engine: Engine, actor: Actor, scenario_id: int) -> dict[str, An
         if row is None:
             raise NotFound(f"方案不存在：{scenario_id}", f"no scenario {scenario_id}")
         name, county = row.name, row.county_code
-    if (county and not actor.covers_org(county)) or (not county and not actor.unscoped):
+    if not actor.covers_org(county):
         raise Forbidden("该方案不在您的管辖范围内", "this scenario is outside your scope")
     sc = load_scenario(engine, name)
     summary = dict(sc.summary)

@@ -217,7 +217,8 @@ def update_school(engine: Engine, actor: Actor, code: str, *, version: int, chan
                                "someone else saved this school first; your changes were not saved",
                                detail={"current": {k: current[k] for k in (*EDITABLE, "version")},
                                        "yours": changes}) from None
-            audit.record(session.connection(), actor, "school.update", code, changes=diff)
+            audit.record(session.connection(), actor, "school.update", code, org=school.township_code,
+                         changes=diff)
         session.commit()
         return {k: getattr(school, k) for k in (*EDITABLE, "code", "version")}
 
@@ -236,7 +237,8 @@ def list_teachers(engine: Engine, actor: Actor, code: str) -> dict[str, Any]:
                                               .where(t.c.school_code == code).order_by(t.c.teacher_id)).mappings()]
     for r in rows:
         r["id_number"] = r["id_number"] if full else mask_id_number(r["id_number"])
-    audit.record_now(engine, actor, "personal.view", f"teachers of {code}", rows=len(rows), id_numbers_shown=full)
+    audit.record_now(engine, actor, "personal.view", f"teachers of {code}", org=school["township_code"],
+                     rows=len(rows), id_numbers_shown=full)
     return {"school_code": code, "masked": not full, "teachers": rows}
 
 

@@ -30,6 +30,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_lang", "zh", "默认界面语言 zh 或 en / default UI language"),
     Setting("job_workers", 1, "后台任务线程数 / background job threads"),
     Setting("max_upload_mb", 50, "上传文件大小上限（MB）/ upload size limit in MB"),
+    Setting("import_max_rows", 1_000_000, "导入时每张表的行数上限 / row limit per sheet of an import"),
+    Setting("import_max_issues", 1_000, "导入检查发现这么多处错误即停止 / an import check stops after this many errors"),
+    Setting("jobs_per_user", 3, "每个用户排队和运行中的后台任务上限 / queued or running jobs allowed per user"),
+    Setting("care_note_max_chars", 2_000, "案例办理备注与各字段的字数上限 / characters allowed in a case note or field"),
 )
 
 
@@ -48,6 +52,10 @@ class Settings:
     default_lang: str = "zh"
     job_workers: int = 1
     max_upload_mb: int = 50
+    import_max_rows: int = 1_000_000
+    import_max_issues: int = 1_000
+    jobs_per_user: int = 3
+    care_note_max_chars: int = 2_000
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -53,7 +53,7 @@ def plan_years(engine: Engine, actor: Actor, county: str | None = None) -> list[
 def start_plan(engine: Engine, runner: JobRunner, actor: Actor, *, year: int, county: str | None = None) -> int:
     """Queue a teacher plan of ``county`` (default: the actor's) for school ``year``; returns the job id."""
     actor.require("run_teachers")
-    county_code = C.resolve_county(engine, actor, county)
+    county_code = C.resolve_county(engine, actor, county, whole=True)
     years = C.years(engine, county_code)
     if year not in years:
         raise Invalid(f"该县没有 {year} 学年数据", f"the county has no data for school year {year}")

@@ -76,6 +76,7 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    org_code: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)  # whose event
 
 
 class Job(Base):
@@ -87,8 +88,8 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)  # queued running done rejected failed
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
-    username: Mapped[str] = mapped_column(String(64))
-    org_code: Mapped[str] = mapped_column(String(12), default="")  # the county the job is about
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    org_code: Mapped[str] = mapped_column(String(12), default="", index=True)  # the org unit the job belongs to
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False), index=True)

@@ -1,10 +1,24 @@
 """Tables of the care workflow (一人一案): cases and their append-only history.
 
 ``care_case`` holds each case's current state with a ``version`` for optimistic
-locking; ``care_event`` holds every action ever taken, with who and when.  The
-migration (``0003_care``) adds database triggers that refuse any DELETE on
-both tables and any UPDATE of an event, so nothing can be removed or rewritten
-even outside the application.
+locking; ``care_event`` holds every action ever taken, with who and when.
+Database triggers keep the history append-only even outside the application
+(plain SQL on either backend), on SQLite and PostgreSQL alike:
+
+* no DELETE on either table and no UPDATE of an event (``0003_care``);
+* no TRUNCATE of either table (PostgreSQL; ``0007_history_guard``);
+* an event is inserted only for an existing case, with ``seq`` one more than
+  the case's last (1 for the first), a non-blank ``actor`` and an unused
+  ``id`` — so SQLite's ``INSERT OR REPLACE`` / ``REPLACE`` (which would delete
+  the old row without firing DELETE triggers) and ``ON CONFLICT DO UPDATE`` are
+  refused, and no event can be forged out of sequence or by nobody (``0007``);
+* a case is inserted with ``version`` 1 and never over an existing ``id``; an
+  UPDATE keeps ``id``, ``child_key``, ``source`` and ``opened_on`` and
+  increases ``version`` (``0007``).
+
+They guard data statements, not the schema: whoever owns the tables (or the
+SQLite file) can drop triggers.  ``tests/store/test_history_guard.py`` tries
+every bypass above on both backends.
 """
 
 from __future__ import annotations
@@ -34,6 +48,7 @@ class CareCase(Base):
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     tracking_until: Mapped[dt.date | None] = mapped_column(Date)
     responsible: Mapped[dict] = mapped_column(JSON, default=dict)
+    org_code: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)  # scope
 
 
 class CareEvent(Base):

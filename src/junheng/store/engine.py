@@ -8,12 +8,13 @@ and upgraded only through Alembic (``junheng db upgrade``), never by
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 DEFAULT_DB_FILE = "junheng.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -47,6 +48,30 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def write_lock(conn: Connection, *keys: str) -> None:
+    """Serialise the rest of this transaction with every other one that locks one of ``keys``.
+
+    Call it first in a transaction (``with engine.begin() as conn: write_lock(conn, "login.user:x")``);
+    the locks last until commit or rollback, so keep that transaction short.  PostgreSQL: one
+    transaction-scoped advisory lock (``pg_advisory_xact_lock``) per key, a 64-bit number from the
+    key's SHA-256, taken in ascending order so two callers never deadlock.  SQLite has one writer
+    at a time: ``BEGIN IMMEDIATE`` takes the database write lock now rather than at the first write,
+    so a read-then-write transaction cannot interleave with another writer (it waits up to the
+    ``busy_timeout`` set in :func:`make_engine`); ``keys`` are ignored there.  Other databases: no-op.
+    """
+    name = conn.dialect.name
+    if name == "postgresql":
+        ids = sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys})
+        for lock_id in ids:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
+    elif name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        # pysqlite (legacy transaction control) opens its own transaction only before a write,
+        # which has then taken the write lock already
+        if dbapi is not None and not dbapi.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str) -> Config:

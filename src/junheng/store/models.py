@@ -100,6 +100,7 @@ class ImportBatch(Base):
     years: Mapped[str] = mapped_column(String(255), default="")
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+    org_code: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)  # scope
 
 
 class OrgUnit(Base):

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
 
     settings = settings or Settings.from_env()
     engine = _engine(settings)
-    runner = JobRunner(engine, workers=settings.job_workers)
+    runner = JobRunner(engine, workers=settings.job_workers, per_user=settings.jobs_per_user)
     if recover_jobs:
         runner.recover()
     templates = Jinja2Templates(directory=str(TEMPLATES))

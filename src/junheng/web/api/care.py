@@ -19,7 +19,8 @@ class CaseAction(BaseModel):
     """One workflow action with the ``version`` the client read (a stale version gets HTTP 409)."""
 
     action: str = Field(pattern="^(verify|attempt|place|track|relapse|close|assign|note)$")
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict, max_length=K.MAX_FIELDS,
+                                 description="操作字段（每项不超过 care_note_max_chars 字）/ the action's fields")
     version: int = Field(ge=0, le=2**31 - 1)
 
 
@@ -38,4 +39,5 @@ def get_case(case_id: CaseId, actor: ActorDep, state: StateDep) -> dict[str, Any
 
 @router.post("/cases/{case_id}/actions", summary="办理案例（乐观锁，冲突 409）/ act on a case (409 on conflict)")
 def act(case_id: CaseId, body: CaseAction, actor: ActorDep, state: StateDep) -> dict[str, Any]:
-    return K.act(state.engine, actor, case_id, body.action, body.data, version=body.version)
+    return K.act(state.engine, actor, case_id, body.action, body.data, version=body.version,
+                 max_chars=state.settings.care_note_max_chars)

@@ -38,13 +38,16 @@ async def upload(actor: ActorDep, state: StateDep, file: Annotated[UploadFile, F
     from starlette.concurrency import run_in_threadpool
 
     job_id = await run_in_threadpool(I.start_check, state.engine, state.runner, actor, filename=file.filename or "",
-                                     content=content, max_bytes=limit)
+                                     content=content, max_bytes=limit, max_rows=state.settings.import_max_rows,
+                                     max_issues=state.settings.import_max_issues)
     return {"job_id": job_id}
 
 
 @router.post("/{job_id}/confirm", summary="确认导入检查通过的文件 / import a checked file", status_code=202)
 def confirm(job_id: JobId, actor: ActorDep, state: StateDep) -> dict[str, Any]:
-    return {"job_id": I.confirm_import(state.engine, state.runner, actor, job_id)}
+    return {"job_id": I.confirm_import(state.engine, state.runner, actor, job_id,
+                                       max_rows=state.settings.import_max_rows,
+                                       max_issues=state.settings.import_max_issues)}
 
 
 @router.get("", summary="导入历史 / import history")

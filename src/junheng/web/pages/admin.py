@@ -69,6 +69,6 @@ def audit_page(request: Request, actor: ActorDep, state: StateDep, username: str
 
     p = audit.list_events(state.engine, actor, username=username or None, action=action or None, since=day(since),
                           until=day(until), page=page, per_page=50)
-    return render(request, "admin_audit.html", {"active": "admin", "p": p, "actions": audit.actions(state.engine),
+    return render(request, "admin_audit.html", {"active": "admin", "p": p, "actions": audit.actions(state.engine, actor),
                                                 "f": {"username": username or "", "action": action or "",
                                                       "since": since or "", "until": until or ""}})

@@ -74,7 +74,8 @@ async def case_act(request: Request, case_id: CaseId, actor: ActorDep, state: St
     keys = {k for f in ACTION_FIELDS.get(action, ()) for k in (f[0],)}
     data = {k: str(form.get(k, "")).strip() for k in keys if str(form.get(k, "")).strip()}
     try:
-        await run_in_threadpool(K.act, state.engine, actor, case_id, action, data, version=version)
+        await run_in_threadpool(K.act, state.engine, actor, case_id, action, data, version=version,
+                                max_chars=state.settings.care_note_max_chars)
     except (Conflict, Invalid) as exc:
         ctx = await run_in_threadpool(_case_ctx, state, actor, case_id)
         ctx.update({"error": exc if isinstance(exc, Invalid) else None,

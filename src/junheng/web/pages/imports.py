@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from junheng.services import imports as I
+from junheng.services import jobs
 from junheng.services.errors import Invalid
 from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
@@ -19,6 +20,8 @@ router = APIRouter()
 @router.get("/import")
 def import_page(request: Request, actor: ActorDep, state: StateDep, job: int | None = None) -> Response:
     actor.require("import_data")
+    if job is not None:
+        jobs.get_job(state.engine, actor, job, kinds=("import_check", "import"))  # in scope, or 403/404
     return render(request, "import.html", {"active": "import", "job_id": job,
                                            "history": I.history(state.engine, actor)})
 
@@ -35,7 +38,9 @@ async def upload(request: Request, actor: ActorDep, state: StateDep, file: Annot
     content = await file.read(limit + 1)
     try:
         job_id = await run_in_threadpool(I.start_check, state.engine, state.runner, actor,
-                                         filename=file.filename or "", content=content, max_bytes=limit)
+                                         filename=file.filename or "", content=content, max_bytes=limit,
+                                         max_rows=state.settings.import_max_rows,
+                                         max_issues=state.settings.import_max_issues)
     except Invalid as exc:
         history = await run_in_threadpool(I.history, state.engine, actor)
         return render(request, "import.html", {"active": "import", "job_id": None, "error": exc,
@@ -45,5 +50,6 @@ async def upload(request: Request, actor: ActorDep, state: StateDep, file: Annot
 
 @router.post("/import/{job_id}/confirm")
 def confirm(job_id: Annotated[int, Path(ge=1)], actor: ActorDep, state: StateDep) -> Response:
-    new_id = I.confirm_import(state.engine, state.runner, actor, job_id)
+    new_id = I.confirm_import(state.engine, state.runner, actor, job_id, max_rows=state.settings.import_max_rows,
+                              max_issues=state.settings.import_max_issues)
     return RedirectResponse(f"/import?job={new_id}", status_code=303)

@@ -18,7 +18,7 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.get("/jobs/{job_id}/panel")
 def job_panel(request: Request, job_id: Id, actor: ActorDep, state: StateDep, page: int = 1) -> Response:
-    job = jobs.get_job(state.engine, actor, job_id)
+    job = jobs.get_job(state.engine, actor, job_id, part=True)  # part: only for assessments (jobs.PART_KINDS)
     ctx = {"job": job, "issues": I.issues_page(job.result, page=page) if job.kind.startswith("import") else None}
     resp = render(request, "_job_panel.html", ctx)
     if job.kind == "assessment" and job.finished and "/assess/" in request.headers.get("hx-current-url", ""):

@@ -5,6 +5,15 @@
   var lang = function () { return document.body.getAttribute("data-lang") || "zh"; };
   var L = function (zh, en) { return lang() === "en" ? en : zh; };
   var charts = [];
+  /* Tooltip formatters return HTML: every data-derived string (school, village, township and indicator
+     names, values) goes through esc().  layout.js uses the same function (window.Junheng.esc; app.js is
+     loaded first, both deferred). */
+  var ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(v) {
+    return v === null || v === undefined ? "" : String(v).replace(/[&<>"']/g, function (ch) { return ESC[ch]; });
+  }
+  window.Junheng = window.Junheng || {};
+  window.Junheng.esc = esc;
 
   function init(el) {
     if (el._chart) return el._chart;
@@ -43,7 +52,7 @@
   function heatmapChart(el) {
     var d = json(el, "data-json"); if (!d) return;
     init(el).setOption({
-      tooltip: { formatter: function (p) { return d.y[p.value[1]] + "<br>" + d.x[p.value[0]] + "：" + p.value[2]; } },
+      tooltip: { formatter: function (p) { return esc(d.y[p.value[1]]) + "<br>" + esc(d.x[p.value[0]]) + "：" + esc(p.value[2]); } },
       grid: { left: 220, right: 30, top: 90, bottom: 50 },
       xAxis: { type: "category", data: d.x, position: "top", axisLabel: { rotate: 30, interval: 0, fontSize: 11,
                formatter: function (v) { return v.length > 12 ? v.slice(0, 12) + "…" : v; } } },
@@ -79,7 +88,7 @@
                         itemStyle: { color: "#1d4e89" }, label: { show: true, formatter: "{b}", position: "right" } });
         }
         init(el).setOption({
-          tooltip: { trigger: "item", formatter: function (p) { return p.name || (p.data && p.data.name) || ""; } },
+          tooltip: { trigger: "item", formatter: function (p) { return esc(p.name || (p.data && p.data.name) || ""); } },
           legend: { bottom: 0, type: "scroll" },
           geo: { map: name, roam: true, label: { show: !point, fontSize: 11, color: "#555" },
                  itemStyle: { areaColor: "#eef3f8", borderColor: "#8aa4c1" }, emphasis: { itemStyle: { areaColor: "#dde8f3" } } },

@@ -4,6 +4,7 @@
   var COLOR = { keep: "#2e7d32", keep_small: "#66bb6a", expand: "#1565c0", merge: "#c62828", close: "#6d4c41",
                 build: "#8e24aa" };
   var STAGE = { primary: "#2f6fb5", junior: "#e08a00" };
+  var esc = window.Junheng.esc;  /* app.js: tooltips are HTML, names are data */
   function draw(el) {
     var labels = {};
     try { labels = JSON.parse(el.getAttribute("data-labels")) || {}; } catch (e) { labels = {}; }
@@ -37,7 +38,7 @@
         var c = echarts.init(el, null, { renderer: "canvas" });
         el._chart = c;
         c.setOption({
-          tooltip: { trigger: "item", formatter: function (p) { return (p.data && p.data.name) || p.name || ""; } },
+          tooltip: { trigger: "item", formatter: function (p) { return esc((p.data && p.data.name) || p.name || ""); } },
           legend: { bottom: 0, type: "scroll" },
           geo: { map: name, roam: true, label: { show: true, fontSize: 11, color: "#555" },
                  itemStyle: { areaColor: "#eef3f8", borderColor: "#8aa4c1" } },
