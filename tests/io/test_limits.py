@@ -217,3 +217,19 @@ def test_check_in_a_child_process_matches_and_is_bounded(db_url: str, engine: En
     with pytest.raises(W.ChildFailed):
         W.check_file(engine, path, scope=None, max_rows=None, max_issues=10)
     assert snapshot(engine) == base
+
+
+
+def test_scope_issues_are_bounded_too(engine: Engine, tmp_path: Path) -> None:
+    """A whole sheet of another county's rows stops at the issue limit, and the check says it stopped (E408)."""
+    from junheng.io import import_tables
+    from junheng.io.scope import ImportScope
+
+    import_tables(engine, tiny_tables(), source="tiny", user="pytest")
+    rows = tiny_tables().population  # 18 rows of one village of 鸡泽县 (ages 0-17)
+    path = write_workbook(tmp_path / "人口.xlsx", YearTables.from_frames(population=rows), sheets=("population",))
+    scope = ImportScope(("630122000000",), "湟中县")  # none of the tiny county's villages lies in it
+    _, issues, _ = check_files([path], engine=engine, scope=scope, max_issues=5)
+    assert [i.code for i in issues] == ["E501"] * 5 + ["E408"]
+    _, every, _ = check_files([path], engine=engine, scope=scope, max_issues=None)
+    assert [i.code for i in every] == ["E501"] * len(rows) and len(rows) == 18

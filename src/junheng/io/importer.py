@@ -90,7 +90,8 @@ def check_files(paths: Sequence[str | Path], *, engine: Engine | None = None,
     if not stop_here(issues):
         issues.absorb(validate(sheets, known, max_issues=issues.room))
     if scope is not None and not stop_here(issues):
-        issues.extend(scope_issues(sheets, scope, engine=engine))
+        room = issues.room  # one more than there is room for: an overflow marks the list as stopped (E408)
+        issues.extend(scope_issues(sheets, scope, engine=engine, max_issues=None if room is None else room + 1))
     where = issues[-1].file if issues else ""
     issues.sort(key=lambda i: (i.file, i.sheet, i.row or 0, i.column, i.code))
     if issues.stopped:

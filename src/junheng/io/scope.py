@@ -30,6 +30,7 @@ and none of this applies.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -113,15 +114,28 @@ def _same_org_row(row: pd.Series, stored: tuple[str, str, str | None] | None) ->
 
 
 def scope_issues(sheets: dict[str, ParsedSheet], scope: ImportScope | None, *,
-                 engine: Engine | None = None) -> list[ValidationIssue]:
-    """Every row of ``sheets`` outside ``scope``, as import errors (file, sheet, row, column, expected, found)."""
+                 engine: Engine | None = None, max_issues: int | None = None) -> list[ValidationIssue]:
+    """Every row of ``sheets`` outside ``scope``, as import errors (file, sheet, row, column, expected, found);
+    at most ``max_issues`` of them (``None``: all), so a whole file of another county's rows costs no memory."""
     if scope is None:
         return []
     stored = _Stored(engine, sheets)
     issues: list[ValidationIssue] = []
+    with contextlib.suppress(_Full):  # the limit was reached: the rest is not walked
+        _walk(sheets, scope, stored, issues, max_issues)
+    return issues
 
+
+class _Full(Exception):
+    """The issue limit is reached: stop walking the rows."""
+
+
+def _walk(sheets: dict[str, ParsedSheet], scope: ImportScope, stored: _Stored, issues: list[ValidationIssue],
+          max_issues: int | None) -> None:
     def add(sheet: ParsedSheet, row: object, key: str, found: object, message: str,
             code: str = OUTSIDE, expected: str | None = None) -> None:
+        if max_issues is not None and len(issues) >= max_issues:
+            raise _Full
         issues.append(ValidationIssue(code, sheet.file, sheet.sheet, int(row) if pd.notna(row) else None,  # type: ignore[call-overload]
                                       sheet.column(key), expected or scope.expected, str(found), message))
 
@@ -212,7 +226,6 @@ def scope_issues(sheets: dict[str, ParsedSheet], scope: ImportScope | None, *,
         for village, row in zip(df["village_code"], df[ROW], strict=True):
             if isinstance(village, str) and not scope.covers(village):
                 add(sheet, row, "village_code", village, f"村/社区 {village} 不在您的管辖范围内")
-    return issues
 
 
 def unchanged_outside(frames: dict[str, pd.DataFrame], scope: ImportScope | None) -> dict[str, pd.DataFrame]:
