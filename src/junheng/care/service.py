@@ -11,6 +11,7 @@ what changed; their input is not lost — they can re-apply it to the new state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,31 @@ class CaseService:
             conn.execute(insert(CareEvent).values(case_id=cid, seq=ev.seq, action=ev.action, from_state=ev.from_state,
                                                   to_state=ev.to_state, actor=ev.by, at=ev.at, data=_jsonable(ev.data), note=""))
         return int(cid)
+
+    def open_from_ledgers(self, out_of_school: Iterable[dict[str, Any]], dropouts: Iterable[dict[str, Any]], *,
+                          by: str, at: dt.datetime,
+                          org_of: Callable[[dict[str, Any]], str | None] | None = None) -> tuple[int, int]:
+        """Open a case (疑似) for every row of the 失学 and 疑似辍学 ledgers (rows as ``registry.write_outputs``
+        writes them); children with an open case keep it.  ``org_of`` gives a row's org unit (default: the
+        village's township, else the school's).  Returns (children processed, cases opened).
+
+        The child's key is the ID number, else — out of school — name|birth date|village, or — a dropout — the
+        学籍号; an ID number is kept only when it has 18 characters.
+        """
+        before = self.count()
+        n = 0
+        for r in out_of_school:
+            key = r["id_number"] or f"{r['name']}|{r['birth_date']}|{r['village_code']}"
+            self.open(key, "out_of_school", by=by, at=at, name=r["name"], id_number=r["id_number"] or None,
+                      village_code=r["village_code"] or None, org_code=org_of(r) if org_of else None)
+            n += 1
+        for r in dropouts:
+            idn = r["id_number"]
+            self.open(idn or r["student_id"], "suspected_dropout", by=by, at=at, name=r["name"],
+                      id_number=idn if len(idn) == 18 else None, student_id=r["student_id"] or None,
+                      school_code=r["school_code"] or None, org_code=org_of(r) if org_of else None)
+            n += 1
+        return n, self.count() - before
 
     def act(self, case_id: int, action: str, data: dict[str, Any] | None = None, *, expected_version: int,
             by: str, at: dt.datetime) -> Case:

@@ -135,24 +135,15 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from junheng.care import CaseService
-
-        svc = CaseService(_engine(db))
-        now = dt.datetime.now().replace(microsecond=0)
-        n = 0
         from junheng.domain.textsafe import csv_unquote_frame
 
-        oos = csv_unquote_frame(pd.read_csv(run / "out_of_school.csv", dtype=str, keep_default_na=False))
-        for r in oos.itertuples(index=False):
-            key = r.id_number or f"{r.name}|{r.birth_date}|{r.village_code}"
-            svc.open(key, "out_of_school", by=by, at=now, name=r.name, id_number=r.id_number or None,
-                     village_code=r.village_code or None)
-            n += 1
-        drop = csv_unquote_frame(pd.read_csv(run / "suspected_dropouts.csv", dtype=str, keep_default_na=False))
-        for r in drop.itertuples(index=False):
-            svc.open(r.id_number or r.student_id, "suspected_dropout", by=by, at=now, name=r.name,
-                     id_number=r.id_number if len(r.id_number) == 18 else None, student_id=r.student_id,
-                     school_code=r.school_code)
-            n += 1
+        def ledger(name: str) -> list[dict[str, str]]:
+            frame = pd.read_csv(run / name, dtype=str, keep_default_na=False)
+            return list(csv_unquote_frame(frame).to_dict("records"))
+
+        svc = CaseService(_engine(db))
+        n, _opened = svc.open_from_ledgers(ledger("out_of_school.csv"), ledger("suspected_dropouts.csv"), by=by,
+                                           at=dt.datetime.now().replace(microsecond=0))
         console.print(f"已处理 {n} 名儿童，现有案例 {svc.count()} 件 / {n} children processed")
 
     @case_app.command("list")

@@ -426,22 +426,10 @@ def open_cases_from_ledgers(engine: Engine, actor: Actor, job_id: int) -> dict[s
     """Open a case (疑似) for every child of the 失学 and 疑似辍学 ledgers in the actor's scope; children with an
     open case keep it.  Each case belongs to its row's org unit (:func:`_row_org`)."""
     job = _ledger_job(engine, actor, job_id)
-    svc = CaseService(engine)
     schools = _school_townships(engine)
-    before = svc.count()
-    now = audit.now()
-    n = 0
-    for r in _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "out_of_school")):
-        key = r["id_number"] or f"{r['name']}|{r['birth_date']}|{r['village_code']}"
-        svc.open(key, "out_of_school", by=actor.username, at=now, name=r["name"], id_number=r["id_number"] or None,
-                 village_code=r["village_code"] or None, org_code=_row_org(r, schools, job.org_code))
-        n += 1
-    for r in _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "suspected_dropouts")):
-        idn = r["id_number"]
-        svc.open(idn or r["student_id"], "suspected_dropout", by=actor.username, at=now, name=r["name"],
-                 id_number=idn if len(idn) == 18 else None, student_id=r["student_id"],
-                 school_code=r["school_code"] or None, org_code=_row_org(r, schools, job.org_code))
-        n += 1
-    opened = svc.count() - before
+    n, opened = CaseService(engine).open_from_ledgers(
+        _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "out_of_school")),
+        _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "suspected_dropouts")),
+        by=actor.username, at=audit.now(), org_of=lambda r: _row_org(r, schools, job.org_code))
     audit.record_now(engine, actor, "care.cases.open", f"job {job_id}", org=job.org_code, children=n, opened=opened)
     return {"children": n, "opened": opened}
