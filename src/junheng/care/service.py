@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from junheng.care.workflow import Case, CaseRules, CaseState, Event, apply, open_case
 from junheng.domain.idnumber import mask_id_number, mask_name
+from junheng.domain.orgcode import township_of
 from junheng.store.care_models import CareCase, CareEvent
 from junheng.store.models import School
 
@@ -71,7 +72,7 @@ class CaseService:
             if existing is not None:
                 return int(existing)
             case = open_case(child_key, source, by=by, at=at, rules=self.rules, responsible=responsible)
-            township = village_code[:9] + "000" if village_code else None
+            township = township_of(village_code)
             if org_code is None and township is None and school_code:
                 org_code = conn.execute(select(School.township_code).where(School.code == school_code)).scalar()
             cid = conn.execute(insert(CareCase).values(

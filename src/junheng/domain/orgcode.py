@@ -31,3 +31,8 @@ def ancestors(code: str) -> list[str]:
     """The codes of the org units above ``code`` (province, city, …), each padded to 12 digits."""
     p = scope_prefix(code)
     return [padded(p[:n]) for n in LEVEL_LENGTHS[:-1] if n < len(p)]
+
+
+def township_of(village_code: str | None) -> str | None:
+    """The township a 12-digit village code lies in (130431100201 → 130431100000); ``None`` for anything else."""
+    return padded(village_code[:9]) if village_code and len(village_code) == 12 else None

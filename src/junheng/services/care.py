@@ -38,6 +38,7 @@ from sqlalchemy import Engine, select
 
 from junheng.care import STATE_LABELS, CaseService, CaseState, ConcurrentEdit, IllegalTransition
 from junheng.domain.idnumber import mask_id_number, mask_name, mask_student_id
+from junheng.domain.orgcode import township_of
 from junheng.domain.textsafe import csv_safe_frame, csv_unquote_frame
 from junheng.services import audit
 from junheng.services import counties as C
@@ -170,7 +171,8 @@ def list_cases(engine: Engine, actor: Actor, *, state: str | None = None, townsh
             continue
         out.append(CaseRow(int(r["id"]), r["state"], r["state_label"], _s(r.get("source")), _s(r["name"]),
                            _s(r["id_number"]),
-                           mask_student_id(_s(r.get("student_id"))) if masked else _s(r.get("student_id")), _s(r["school_code"]), t or "",
+                           mask_student_id(_s(r.get("student_id"))) if masked else _s(r.get("student_id")),
+                           _s(r["school_code"]), t or "",
                            names.get(t or "", ""), _s(r.get("opened_on")), _s(r["deadline"]), bool(r["overdue"]),
                            int(r["version"])))
     audit.record_now(engine, actor, "care.cases.list", "", state=state, township=township, rows=len(out),
@@ -220,7 +222,8 @@ def get_case(engine: Engine, actor: Actor, case_id: int, *, today: dt.date | Non
         "id": rec.id, "state": case.state.value, "state_label": case.state.label, "version": case.version,
         "source": case.source, "name": mask_name(rec.name) if masked else rec.name,
         "id_number": mask_id_number(rec.id_number) if masked else (rec.id_number or ""),
-        "student_id": mask_student_id(rec.student_id) if masked else (rec.student_id or ""), "school_code": rec.school_code or "", "township_code": township or "",
+        "student_id": mask_student_id(rec.student_id) if masked else (rec.student_id or ""),
+        "school_code": rec.school_code or "", "township_code": township or "",
         "village_code": rec.village_code or "", "opened_on": _s(case.opened_on), "deadline": _s(case.deadline),
         "tracking_until": _s(case.tracking_until), "overdue": case.overdue(today),
         "responsible": case.responsible, "events": events,
@@ -367,19 +370,18 @@ def _ledger_job(engine: Engine, actor: Actor, job_id: int) -> JobInfo:
 
 def _row_org(r: dict[str, Any], schools: dict[str, str], county: str) -> str:
     """The org unit a ledger row belongs to: its village's township, else its school's, else the check's county."""
-    village, sch = str(r.get("village_code") or ""), str(r.get("school_code") or "")
-    return (village[:9] + "000") if len(village) == 12 else schools.get(sch) or county
+    return township_of(str(r.get("village_code") or "")) or schools.get(str(r.get("school_code") or "")) or county
 
 
-def _ledger_rows(engine: Engine, actor: Actor, job: JobInfo, df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of a ledger frame the actor's scope covers, with ``township_code`` (their org unit) added."""
-    schools = _school_townships(engine)
+def _ledger_rows(actor: Actor, job: JobInfo, df: pd.DataFrame, schools: dict[str, str]) -> list[dict[str, Any]]:
+    """The rows of a ledger frame the actor's scope covers, with ``township_code`` added (their township, or
+    empty when the row belongs to the check's county only); ``schools``: school code → township code."""
     rows = []
     for r in df.to_dict("records"):
         org = _row_org(r, schools, job.org_code)
         if not _covers(actor, org, str(r.get("school_code") or "") or None):
             continue
-        r["township_code"] = org if len(org) == 12 and not org.endswith("000000") else ""
+        r["township_code"] = "" if org == job.org_code else org
         rows.append(r)
     return rows
 
@@ -394,10 +396,11 @@ def ledgers(engine: Engine, actor: Actor, job_id: int, *, township: str | None =
     """
     job = _ledger_job(engine, actor, job_id)
     masked = not sees_full_ids(actor)
+    schools = _school_townships(engine)
     out: dict[str, list[dict[str, str]]] = {}
     for name in LEDGERS:
         rows = []
-        for r in _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, name)):
+        for r in _ledger_rows(actor, job, _ledger_frame(engine, job_id, name), schools):
             if township and r["township_code"] != township:
                 continue
             if school and r.get("school_code", "") != school:
@@ -416,7 +419,7 @@ def personal_ledger_csv(engine: Engine, actor: Actor, job: JobInfo, content: byt
     :func:`sees_full_ids`; returns (CSV bytes, masked)."""
     df = csv_unquote_frame(pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     masked = not sees_full_ids(actor)
-    rows = _ledger_rows(engine, actor, job, df)
+    rows = _ledger_rows(actor, job, df, _school_townships(engine))
     out = pd.DataFrame([_mask_row(r) if masked else r for r in rows], columns=[*df.columns, "township_code"])
     out = csv_safe_frame(out.drop(columns=["township_code"]))
     return out.to_csv(index=False).encode("utf-8-sig"), masked
@@ -428,8 +431,8 @@ def open_cases_from_ledgers(engine: Engine, actor: Actor, job_id: int) -> dict[s
     job = _ledger_job(engine, actor, job_id)
     schools = _school_townships(engine)
     n, opened = CaseService(engine).open_from_ledgers(
-        _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "out_of_school")),
-        _ledger_rows(engine, actor, job, _ledger_frame(engine, job_id, "suspected_dropouts")),
+        _ledger_rows(actor, job, _ledger_frame(engine, job_id, "out_of_school"), schools),
+        _ledger_rows(actor, job, _ledger_frame(engine, job_id, "suspected_dropouts"), schools),
         by=actor.username, at=audit.now(), org_of=lambda r: _row_org(r, schools, job.org_code))
     audit.record_now(engine, actor, "care.cases.open", f"job {job_id}", org=job.org_code, children=n, opened=opened)
     return {"children": n, "opened": opened}

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
+from junheng.io.limits import MAX_ISSUES, MAX_ROWS
 from junheng.services import audit
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid
@@ -68,11 +69,11 @@ def _safe_name(name: str) -> str:
 
 
 def start_check(engine: Engine, runner: JobRunner, actor: Actor, *, filename: str, content: bytes,
-                max_bytes: int = 50 * 2**20, max_rows: int | None = None, max_issues: int | None = None) -> int:
+                max_bytes: int = 50 * 2**20, max_rows: int = MAX_ROWS, max_issues: int = MAX_ISSUES) -> int:
     """Store an uploaded workbook/CSV and check it in the background; returns the job id.
 
     ``max_rows`` / ``max_issues``: the import limits (``import_max_rows`` / ``import_max_issues`` of the app's
-    settings; ``None``: their defaults).
+    settings; by default theirs).
     """
     actor.require("import_data")
     name = _safe_name(filename)
@@ -86,11 +87,7 @@ def start_check(engine: Engine, runner: JobRunner, actor: Actor, *, filename: st
                                                           "sha256": hashlib.sha256(content).hexdigest()})
     add_file(engine, job_id, name, content, XLSX if name.lower().endswith(".xlsx") else "text/csv", role="input")
     scope = import_scope(engine, actor)
-    from junheng.services.settings import Settings
-
-    rows = Settings.import_max_rows if max_rows is None else max_rows
-    n_issues = Settings.import_max_issues if max_issues is None else max_issues
-    runner.submit(job_id, lambda ctx: _check(engine, ctx, scope=scope, max_rows=rows, max_issues=n_issues))
+    runner.submit(job_id, lambda ctx: _check(engine, ctx, scope=scope, max_rows=max_rows, max_issues=max_issues))
     return job_id
 
 
@@ -106,8 +103,8 @@ def _issues_result(ctx: JobContext, issues: list[Any], name: str) -> dict[str, A
             "message": f"发现 {len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported"}
 
 
-def _check(engine: Engine, ctx: JobContext, *, scope: ImportScope | None = None, max_rows: int = 1_000_000,
-           max_issues: int = 1_000) -> dict[str, Any]:
+def _check(engine: Engine, ctx: JobContext, *, scope: ImportScope | None = None, max_rows: int = MAX_ROWS,
+           max_issues: int = MAX_ISSUES) -> dict[str, Any]:
     # the parsing and checking run in a child process (junheng.services.import_worker): the web process keeps
     # its GIL for other users' requests, and none of the file's memory
     from junheng.services.import_worker import check_file
@@ -126,7 +123,7 @@ def _check(engine: Engine, ctx: JobContext, *, scope: ImportScope | None = None,
 
 
 def confirm_import(engine: Engine, runner: JobRunner, actor: Actor, check_job_id: int, *,
-                   max_rows: int | None = None, max_issues: int | None = None) -> int:
+                   max_rows: int = MAX_ROWS, max_issues: int = MAX_ISSUES) -> int:
     """Import the file of a clean check job (in the background); returns the import job's id.
 
     ``max_rows`` / ``max_issues``: the import limits, as for :func:`start_check`.
@@ -139,17 +136,13 @@ def confirm_import(engine: Engine, runner: JobRunner, actor: Actor, check_job_id
     job_id = runner.create(actor, "import", params={"filename": name, "check_job": check_job_id,
                                                     "sha256": job.params.get("sha256")})
     scope = import_scope(engine, actor)
-    from junheng.services.settings import Settings
-
-    rows = Settings.import_max_rows if max_rows is None else max_rows
-    n_issues = Settings.import_max_issues if max_issues is None else max_issues
-    runner.submit(job_id, lambda ctx: _import(engine, ctx, name, content_bytes, actor, scope=scope, max_rows=rows,
-                                              max_issues=n_issues))
+    runner.submit(job_id, lambda ctx: _import(engine, ctx, name, content_bytes, actor, scope=scope,
+                                              max_rows=max_rows, max_issues=max_issues))
     return job_id
 
 
 def _import(engine: Engine, ctx: JobContext, name: str, content: bytes, actor: Actor, *,
-            scope: ImportScope | None = None, max_rows: int = 1_000_000, max_issues: int = 1_000) -> dict[str, Any]:
+            scope: ImportScope | None = None, max_rows: int = MAX_ROWS, max_issues: int = MAX_ISSUES) -> dict[str, Any]:
     from junheng.io.errors import ImportRejected
     from junheng.services.import_worker import import_file
 
