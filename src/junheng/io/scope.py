@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -53,7 +54,7 @@ class ImportScope:
     org_codes: tuple[str, ...]
     label: str = ""
 
-    @property
+    @cached_property  # read for every row a list or an import checks
     def prefixes(self) -> tuple[str, ...]:
         return tuple(scope_prefix(c) for c in self.org_codes)
 

@@ -19,6 +19,7 @@ the in-scope *part* of a county-wide object, never the object itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, true
@@ -76,7 +77,7 @@ class Actor:
     def unscoped(self) -> bool:
         return self.role == "admin"
 
-    @property
+    @cached_property  # read for every row a list or an import checks
     def prefixes(self) -> tuple[str, ...]:
         return tuple(scope_prefix(c) for c in self.scopes)
 
