@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from junheng.domain.tables import YearTables
-from junheng.plan.staffing import load_curriculum, subject_demand
 from junheng.plan.teachers import RedistributionRules, redistribute
+from junheng.plan.teachers.staffing import load_curriculum, subject_demand
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Teachers: redistribution (city scale)"

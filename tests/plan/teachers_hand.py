@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from junheng.domain.tables import YearTables
-from junheng.plan.staffing import Curriculum
 from junheng.plan.teachers.moves import haversine_km
+from junheng.plan.teachers.staffing import Curriculum
 
 YEAR = 2025
 LAT = 37.0

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 from teachers_hand import school, section, tables, tiny_curriculum
 
-from junheng.plan.staffing import subject_demand
 from junheng.plan.teachers import ItinerantRules, plan_itinerant
 from junheng.plan.teachers.itinerant import solve_group, travel_minutes
 from junheng.plan.teachers.moves import school_points
+from junheng.plan.teachers.staffing import subject_demand
 
 CODES = ("4000000001", "4000000002", "4000000003")
 

@@ -8,11 +8,17 @@ Villages A 50, B 60, C 40 pupils; minutes to sites S0 / S1: A 5 / 20, B 10 / 10,
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from junheng.plan.layout import LayoutInfeasibleError, SchoolLayout, load_layout_rules
+from junheng.plan.layout.adapter import pair_lookup
+from junheng.plan.layout.builders import layout_model
+from junheng.plan.layout.pricing import price, side_arrays
+from junheng.plan.layout.search import polish, solve_heuristic
 
 MINUTES = np.array([[5.0, 20.0], [10.0, 10.0], [25.0, 5.0]])
 DEMAND = [50.0, 60.0, 40.0]
@@ -108,6 +114,35 @@ def test_boarding_beyond_the_day_limit() -> None:
     assert r.sections.set_index("name").at["S0", "boarders"] == pytest.approx(40.0)
 
 
+def test_model_builder_blocks_and_a_plan_priced_by_hand() -> None:
+    """The builder's blocks (one row per site each) and a hand plan as a MIP start: feasible in every row, and
+    the model's objective at it is its price.  Both sites open, A, B and C at S0 (C boards, 40 min); S0 has
+    100 places and 10 beds: 50 places and 30 beds added at 1 元 each; 2·1000 + 250 + 600 + 40·40·76/380 + 50
+    + 30 = 3250."""
+    minutes = MINUTES.copy()
+    minutes[2, 0] = 40.0
+    layout = SchoolLayout.from_cost_matrix(minutes, DEMAND, capacity=[100.0, 50.0], beds=[10.0, 0.0],
+                                           fixed_cost=1000, rules=_rules(boarding=True, boarding_limit_min=90))
+    prob = replace(layout.problem(), capacity=None)
+    boards = layout.pairs["boards"].to_numpy(bool)[pair_lookup(layout.pairs, prob)]
+    ar = side_arrays(layout.sites, layout.rules)
+    builder = layout_model(prob, ar, boards)
+    lp = builder.build()
+    assert prob.nnz == 6 and builder.n_side_rows == 6 * 2
+    assert (lp.num_col_, lp.num_row_) == (2 + 6 + 2 * 2, 3 + 6 + 6 * 2)
+    assert layout_model(prob, ar, boards, drop="boarding").n_side_rows == 4 * 2
+    open_mask, assign = np.array([True, True]), np.array([0, 0, 0])
+    x = np.asarray(builder.start_values(open_mask, assign))
+    assert x[builder.e_cols] == pytest.approx([50.0, 0.0]) and x[builder.b_cols] == pytest.approx([30.0, 0.0])
+    a = sp.csc_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_), shape=(lp.num_row_, lp.num_col_))
+    ax = a @ x
+    assert np.all(ax >= np.asarray(lp.row_lower_) - 1e-9) and np.all(ax <= np.asarray(lp.row_upper_) + 1e-9)
+    value = float(np.dot(lp.col_cost_, x) + lp.offset_)
+    assert value == pytest.approx(3250.0)
+    assert price(layout, open_mask, assign, ar) == pytest.approx(3250.0)
+    assert builder.plan_from(x)[1].tolist() == [0, 0, 0]
+
+
 def test_infeasible_travel_names_the_village_and_rule() -> None:
     minutes = np.vstack([MINUTES, [45.0, 50.0]])
     layout = SchoolLayout.from_cost_matrix(minutes, [*DEMAND, 30.0], capacity=200.0, fixed_cost=1000,
@@ -126,6 +161,7 @@ def test_infeasible_minimum_size_is_diagnosed() -> None:
     assert err.value.rule == "min_size"
 
 
+@pytest.mark.slow
 def test_heuristic_matches_the_exact_answer_on_a_small_model() -> None:
     rng = np.random.default_rng(3)
     n, m = 30, 8
@@ -161,7 +197,7 @@ def test_from_tables_tolerates_missing_beds_and_places_schools_at_their_village(
 def test_two_phase_exact_solve_agrees_with_the_plain_mip(seed: int) -> None:
     """The LP-guided start only chooses where HiGHS starts: the optimum (within HiGHS's 0.01 %) and the proof
     are those of the full model, and the start itself is a feasible solution no better than the optimum."""
-    from junheng.plan import layout as lay_mod
+    from junheng.plan.layout import exact
 
     rng = np.random.default_rng(seed)
     n, m = 40, 10
@@ -171,7 +207,7 @@ def test_two_phase_exact_solve_agrees_with_the_plain_mip(seed: int) -> None:
     layout = SchoolLayout.from_cost_matrix(minutes, demand, capacity=rng.choice([150.0, 300.0], m), max_size=450.0,
                                            fixed_cost=4000, rules=rules)
     starts: list[float] = []
-    real = lay_mod._lp_guided_start
+    real = exact.lp_guided_start
 
     def spy(lp, n_sites, limit):  # type: ignore[no-untyped-def]
         values = real(lp, n_sites, limit)
@@ -179,19 +215,19 @@ def test_two_phase_exact_solve_agrees_with_the_plain_mip(seed: int) -> None:
         starts.append(float(np.dot(np.asarray(lp.col_cost_), values) + lp.offset_))
         return values
 
-    lay_mod._lp_guided_start = spy
+    exact.lp_guided_start = spy
     try:
-        warm = layout._solve_mip(30.0)
+        warm = exact.solve_mip(layout, 30.0)
     finally:
-        lay_mod._lp_guided_start = real
-    cold = layout._solve_mip(30.0, warm=False)
+        exact.lp_guided_start = real
+    cold = exact.solve_mip(layout, 30.0, warm=False)
     assert warm is not None and cold is not None and starts
-    assert warm["status"] == cold["status"] == "optimal"
-    assert warm["objective"] == pytest.approx(cold["objective"], rel=2e-4)
-    assert warm["bound"] <= cold["objective"] + 1e-6 and cold["bound"] <= warm["objective"] + 1e-6
-    assert starts[0] >= min(warm["objective"], cold["objective"]) * (1 - 1e-4) - 1e-6
+    assert warm.status == cold.status == "optimal"
+    assert warm.objective == pytest.approx(cold.objective, rel=2e-4)
+    assert warm.bound <= cold.objective + 1e-6 and cold.bound <= warm.objective + 1e-6
+    assert starts[0] >= min(warm.objective, cold.objective) * (1 - 1e-4) - 1e-6
     if seed == 23:  # here the start is 0.19 % above the optimum: the second phase must improve on it
-        assert starts[0] > warm["objective"] * 1.001
+        assert starts[0] > warm.objective * 1.001
 
 
 def test_neighbourhood_search_keeps_the_plan_feasible_and_priced() -> None:
@@ -208,16 +244,31 @@ def test_neighbourhood_search_keeps_the_plan_feasible_and_priced() -> None:
                                          "nearest_sites": 8})
     layout = SchoolLayout.from_cost_matrix(minutes, demand, capacity=rng.choice([150.0, 300.0, 600.0], m),
                                            max_size=900.0, fixed_cost=3000, rules=rules)
-    ar = layout._side_arrays()
-    start = layout._solve_heuristic(time.perf_counter() + 1.0)
+    ar = side_arrays(layout.sites, layout.rules)
+    start = solve_heuristic(layout, time.perf_counter() + 1.0)
     assert start is not None
-    out = layout._polish(start, time.perf_counter() + 4.0, ar)
-    assert out["polish"]["neighbourhoods"] > 5
-    assert out["objective"] <= start["objective"] + 1e-6
-    assert out["objective"] == pytest.approx(layout._price(out["open"], out["assign"], ar), rel=1e-12)
+    out = polish(layout, start, time.perf_counter() + 4.0, ar)
+    assert out.polish is not None and out.polish.neighbourhoods > 5 and out.polish.sweeps >= 1
+    assert out.objective <= start.objective + 1e-6
+    assert out.objective == pytest.approx(price(layout, out.open_mask, out.assignment, ar), rel=1e-12)
     pairs = set(zip(layout.pairs["client"], layout.pairs["site"], strict=True))
-    assert all((i, int(j)) in pairs for i, j in enumerate(out["assign"]))
-    assert out["open"][out["assign"]].all()
-    load = np.bincount(out["assign"], weights=demand, minlength=m)
-    opened = out["open"]
+    assert all((i, int(j)) in pairs for i, j in enumerate(out.assignment))
+    assert out.open_mask[out.assignment].all()
+    load = np.bincount(out.assignment, weights=demand, minlength=m)
+    opened = out.open_mask
     assert (load[opened] <= 900.0 + 1e-6).all() and (load[opened] >= ar["min"][opened] - 1e-6).all()
+
+
+def test_summary_counts_pupils_over_the_rules_day_limits() -> None:
+    """``pupils_over_30_45`` and ``pupils_over_limit`` read the rules' ``day_limit_min`` (30 / 45 by default,
+    plan/data/layout-rules.toml), not a copy: with a 10-minute primary limit every pupil beyond 10 minutes counts."""
+    import dataclasses
+
+    res = _solve(_rules())
+    assert dict(res.day_limits) == {"primary": 30.0, "junior": 45.0}
+    z = res.zones
+    strict = dataclasses.replace(res, day_limits={"primary": 10.0, "junior": 45.0})
+    by_hand = float(z[(z["stage"] == "primary") & (z["minutes"] > 10)]["pupils"].sum()) + float(
+        z[(z["stage"] == "junior") & (z["minutes"] > 45)]["pupils"].sum())
+    assert by_hand > 0
+    assert strict.summary()["pupils_over_30_45"] == by_hand

@@ -28,6 +28,7 @@ def test_duplicate_edge_last_occurrence_wins(tmp_path: Path) -> None:
     assert res.objective == 11
 
 
+@pytest.mark.usefixtures("shared_dir")
 def test_pmed1_reaches_published_optimum() -> None:
     # pmed1 contains 2 duplicate edges; last-wins reproduces Beasley's 5819 (min-wins: 5718).
     inst = read_pmed(PMED_DIR / "pmed1.txt")

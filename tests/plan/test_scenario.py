@@ -1,4 +1,4 @@
-"""Layout scenarios (junheng.plan.scenario): hand edits, the planned county, the store on both backends."""
+"""Layout scenarios (junheng.plan.scenario, junheng.store.scenarios): hand edits, the planned county, the store on both backends."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ from junheng.plan.scenario import (
     Edit,
     compare,
     evaluate_edits,
-    list_scenarios,
-    load_scenario,
     planned_tables,
-    record_step,
     resource_cvs,
-    save_scenario,
     scenario_from_result,
 )
+from junheng.store.scenarios import list_scenarios, load_scenario, record_step, save_scenario
 from junheng.synth import generate_county
 
 
@@ -112,6 +109,7 @@ def test_scenario_carries_cvs_before_and_after(demo, edited) -> None:  # type: i
     assert table.at[label, "B"] == round(some["after"], 4)
 
 
+@pytest.mark.slow
 def test_cli_compare_prints_cvs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 

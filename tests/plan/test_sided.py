@@ -18,6 +18,8 @@ import pytest
 from junheng.plan.facility.sided import SidedSites, sided_lagrangian_bound, site_values
 from junheng.plan.facility.sided_search import SidedSearch
 from junheng.plan.layout import SchoolLayout, load_layout_rules
+from junheng.plan.layout.exact import solve_by_stage
+from junheng.plan.layout.pricing import price, side_arrays
 
 
 def _one_site(p: float, *, lo: float = 120.0) -> SidedSites:
@@ -59,27 +61,27 @@ def _random_layout(seed: int, *, loose: bool = False) -> SchoolLayout:
 @pytest.mark.parametrize("seed", range(6))
 def test_bound_never_exceeds_the_exact_optimum(seed: int) -> None:
     layout = _random_layout(seed)
-    exact = layout._solve_by_stage(20.0)
-    assert exact is not None and exact["status"] == "optimal"
-    ar, s, p = layout._side_arrays(), layout.sites, layout.pairs
+    exact = solve_by_stage(layout, 20.0)
+    assert exact is not None and exact.status == "optimal"
+    ar, s, p = side_arrays(layout.sites, layout.rules), layout.sites, layout.pairs
     sides = SidedSites(fixed=s["fixed_cost"].to_numpy(float), capacity=ar["cap"], max_size=ar["max"],
                        min_size=ar["min"], place_cost=ar["place"], force_open=s["keep"].to_numpy(bool),
                        force_closed=s["must_close"].to_numpy(bool))
     cl, st, c = p["client"].to_numpy(), p["site"].to_numpy(), p["cost"].to_numpy(float)
     d = layout.clients["pupils"].to_numpy(float)
     # the optimum as target is the hardest case: the ascent pushes as far up as it can
-    b = sided_lagrangian_bound(cl, st, c, d, sides, upper=exact["objective"], deadline=time.perf_counter() + 30,
+    b = sided_lagrangian_bound(cl, st, c, d, sides, upper=exact.objective, deadline=time.perf_counter() + 30,
                                max_iterations=300)
     assert np.isfinite(b.bound)
-    assert b.bound <= exact["objective"] * (1 + 1e-9)
+    assert b.bound <= exact.objective * (1 + 1e-9)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_search_is_feasible_and_priced_exactly(seed: int) -> None:
     layout = _random_layout(seed, loose=True)
-    exact = layout._solve_by_stage(20.0)
-    assert exact is not None and exact["status"] == "optimal"
-    ar, s, p = layout._side_arrays(), layout.sites, layout.pairs
+    exact = solve_by_stage(layout, 20.0)
+    assert exact is not None and exact.status == "optimal"
+    ar, s, p = side_arrays(layout.sites, layout.rules), layout.sites, layout.pairs
     keep = s["keep"].to_numpy(bool)
     sides = SidedSites(fixed=s["fixed_cost"].to_numpy(float), capacity=ar["cap"], max_size=ar["max"],
                        min_size=ar["min"], place_cost=ar["place"], force_open=keep,
@@ -97,7 +99,7 @@ def test_search_is_feasible_and_priced_exactly(seed: int) -> None:
     assert np.all(load <= ar["max"] + 1e-9)
     open_mask = (o & used) | keep
     value = search.value(open_mask, assign, pair_of)
-    assert value == pytest.approx(layout._price(open_mask, assign, ar))
+    assert value == pytest.approx(price(layout, open_mask, assign, ar))
     # a sanity band, not a quality claim: greedy from all sites open + close/open/move moves
     # on 12-village models with fixed costs up to 4e5 lands within 15 % (seeds 0–3)
-    assert exact["objective"] * (1 - 1e-6) <= value <= exact["objective"] * 1.25
+    assert exact.objective * (1 - 1e-6) <= value <= exact.objective * 1.25

@@ -1,4 +1,4 @@
-"""Entitlement and subject demand on hand-worked schools (junheng.plan.staffing)."""
+"""Entitlement and subject demand on hand-worked schools (junheng.plan.teachers.staffing)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from teachers_hand import school, section, tables, teacher, tiny_curriculum
 
-from junheng.plan.staffing import entitlement, load_curriculum, load_staffing_rules, subject_demand
+from junheng.plan.teachers.staffing import entitlement, load_curriculum, load_staffing_rules, subject_demand
 
 
 def _row(df, code, stage, subject=None):  # type: ignore[no-untyped-def]

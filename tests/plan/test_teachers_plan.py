@@ -82,6 +82,10 @@ def test_training_and_outputs(demo, tmp_path) -> None:  # type: ignore[no-untype
     x = write_teachers_xlsx(plan, tmp_path / "teachers.xlsx")
     wb = openpyxl.load_workbook(x, read_only=True)
     assert {"说明", "编制核定", "学科需求与缺额", "调配方案", "交流轮岗", "走教安排", "培训逾期名单", "指标对比"} <= set(wb.sheetnames)
+    codes = {"primary", "junior", "senior", "nine_year", "complete_secondary", "teaching_point", "urban", "rural"}
+    cells = {str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None}
+    assert not cells & codes, cells & codes  # labels, never internal codes (junheng.domain.labels)
+    assert "城乡本科学历比例之比上限" in cells and "1.05" in cells  # the laiwu-2023 pack's target, read from it
     j = json.loads(write_teachers_json(plan, tmp_path / "teachers.json").read_text(encoding="utf-8"))
     assert j["redistribution"]["moves"] == len(plan.redistribution.moves)
     assert j["rotation"]["meets_quotas"] is True

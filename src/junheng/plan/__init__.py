@@ -27,14 +27,6 @@ __all__ = [
 ]
 
 # Teachers: staffing entitlement, subject demand, redistribution, rotation, 走教, training (docs/dev/teachers.md).
-from junheng.plan.staffing import (
-    Curriculum,
-    StaffingRules,
-    entitlement,
-    load_curriculum,
-    load_staffing_rules,
-    subject_demand,
-)
 from junheng.plan.teachers import (
     TeacherPlan,
     plan_itinerant,
@@ -42,6 +34,14 @@ from junheng.plan.teachers import (
     plan_teachers,
     redistribute,
     training_status,
+)
+from junheng.plan.teachers.staffing import (
+    Curriculum,
+    StaffingRules,
+    entitlement,
+    load_curriculum,
+    load_staffing_rules,
+    subject_demand,
 )
 
 __all__ += ["Curriculum", "StaffingRules", "TeacherPlan", "entitlement", "load_curriculum", "load_staffing_rules",

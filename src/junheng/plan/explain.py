@@ -20,18 +20,20 @@ evenly over the grades.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from junheng.domain.labels import label, zh_map
+
 if TYPE_CHECKING:
-    from junheng.plan.layout import LayoutResult, SchoolLayout
+    from junheng.plan.layout import LayoutResult, SchoolLayout, Solution
 
 GRADE_COUNT = {"primary": 6, "junior": 3}
 BANDS = [0, 10, 20, 30, 45, 60, 90, np.inf]
 BAND_LABELS = ["≤10", "10–20", "20–30", "30–45", "45–60", "60–90", ">90"]
-STAGE_CN = {"primary": "小学", "junior": "初中"}
+STAGE_CN = zh_map("stage")  # a view of junheng.domain.labels (imported by plan.layout and plan.scenario)
 
 
 def _classes(pupils: float, stage: str, cap: int) -> int:
@@ -41,13 +43,14 @@ def _classes(pupils: float, stage: str, cap: int) -> int:
     return int(g * math.ceil(pupils / g / cap - 1e-9))
 
 
-def describe(layout: SchoolLayout, sol: dict[str, Any], *, seconds: float) -> LayoutResult:
+def describe(layout: SchoolLayout, sol: Solution, *, seconds: float) -> LayoutResult:
     from junheng.plan.layout import LayoutResult
+    from junheng.plan.layout.pricing import side_arrays
 
     rules = layout.rules
     c, s, p = layout.clients, layout.sites.reset_index(drop=True), layout.pairs
-    open_mask = np.asarray(sol["open"], dtype=bool)
-    assign = np.asarray(sol["assign"], dtype=np.int64)
+    open_mask = np.asarray(sol.open_mask, dtype=bool)
+    assign = np.asarray(sol.assignment, dtype=np.int64)
     key = pd.Series(np.arange(len(p)), index=pd.MultiIndex.from_arrays([p["client"], p["site"]]))
     pidx = key.reindex(pd.MultiIndex.from_arrays([np.arange(len(c)), assign])).to_numpy()
     pr = p.iloc[pidx].reset_index(drop=True)
@@ -62,7 +65,7 @@ def describe(layout: SchoolLayout, sol: dict[str, Any], *, seconds: float) -> La
     m = len(s)
     load = np.bincount(assign, weights=d, minlength=m)
     boarders = np.bincount(assign[zones["boards"].to_numpy()], weights=d[zones["boards"].to_numpy()], minlength=m)
-    ar = layout._side_arrays()
+    ar = side_arrays(layout.sites, layout.rules)
     places = np.where(open_mask, np.maximum(load - ar["cap"], 0.0), 0.0)
     beds = np.where(open_mask, np.maximum(boarders - ar["beds"], 0.0), 0.0)
     classes, teachers = [], []
@@ -104,12 +107,13 @@ def describe(layout: SchoolLayout, sol: dict[str, Any], *, seconds: float) -> La
     travel = pd.DataFrame(rows)
     decisions = _decisions(layout, sections, zones)
     idle = _idle_assets(layout, decisions)
-    status = sol["status"]
-    obj, bound = float(sol["objective"]), float(sol["bound"])
+    status = sol.status
+    obj, bound = float(sol.objective), float(sol.bound)
     gap = max(0.0, (obj - bound) / max(abs(obj), 1e-9)) if np.isfinite(bound) else float("inf")
     return LayoutResult(status=status, year=layout.year, decisions=decisions, sections=sections, zones=zones,
                         travel=travel, idle_assets=idle, costs=costs, objective=obj, bound=bound, gap=gap,
-                        seconds=seconds, method=str(sol["method"]), assumptions=layout.assumptions)
+                        seconds=seconds, method=str(sol.method), assumptions=layout.assumptions,
+                        day_limits={st: float(r.day_limit_min) for st, r in rules.stages.items()})
 
 
 def _decisions(layout: SchoolLayout, sections: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
@@ -199,8 +203,8 @@ def _decisions(layout: SchoolLayout, sections: pd.DataFrame, zones: pd.DataFrame
                 elif r["keep"]:
                     txt += "；按用户设定保留"
                 parts.append(txt)
-        verb = {"keep": "保留", "expand": "改扩建", "close": "撤销", "merge": f"撤并，并入 {merge_name}",
-                "build": "新建", "keep_small": "保留（必要的小规模学校）"}[decision]
+        verb = {"merge": f"{label('decision', 'merge')}，并入 {merge_name}",
+                "keep_small": "保留（必要的小规模学校）"}.get(decision) or label("decision", decision)
         out.append({"school_code": code, "name": name, "decision": decision, "merge_into": merge_into,
                     "merge_into_name": merge_name, "pupils": round(pupils, 1),
                     "students_now": float(grp["students_now"].sum()),

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -113,15 +112,6 @@ def grade_step(pupils: FloatArray, progression: FloatArray, entries: FloatArray)
     out[:, 0] = entries
     out[:, 1:] = pupils[:, :-1] * progression[None, :]
     return out
-
-
-def national_births(data_dir: str | Path | None = None) -> pd.Series:
-    """The national births series (万人) by year from ``shared/data/national_births.csv``."""
-    from junheng.synth.sources import find_data_dir
-
-    path = Path(find_data_dir(data_dir)) / "national_births.csv"
-    df = pd.read_csv(path)
-    return df.set_index("year")["births_10k"].astype(float)
 
 
 def _village_kind(tables: YearTables, villages: list[str]) -> npt.NDArray[np.int64]:

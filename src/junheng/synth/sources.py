@@ -9,7 +9,6 @@ county boundary (WGS-84), ``national_births.csv`` (NBS annual communiqués) and
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 from shapely.geometry import Polygon, shape
 
-ENV_VAR = "JUNHENG_SHARED_DATA"
-"""Environment variable naming the ``shared/data`` folder explicitly."""
+from junheng.datafiles import ENV_VAR as ENV_VAR  # the lookup lives in junheng.datafiles
+from junheng.datafiles import find_data_dir as find_data_dir
 
 
 @dataclass(frozen=True)
@@ -53,10 +52,6 @@ class CountyProfile:
         """The county's name without its 县/区 suffix (鸡泽, 湟中)."""
         return self.name[:-1] if self.name[-1] in "县区" else self.name
 
-    @property
-    def code12(self) -> str:
-        return f"{self.code}000000"
-
 
 COUNTIES: dict[str, CountyProfile] = {
     "130431": CountyProfile(
@@ -90,27 +85,6 @@ def county_profile(county_code: str) -> CountyProfile:
             return profile
     known = ", ".join(sorted(a for p in COUNTIES.values() for a in p.aliases))
     raise ValueError(f"没有县 {county_code} 的示例数据（可用：{known}） / no demo data for county {county_code}")
-
-
-def find_data_dir(data_dir: Path | str | None = None) -> Path:
-    """Locate ``shared/data``: the argument, else ``$JUNHENG_SHARED_DATA``, else a
-    ``shared/data`` folder beside one of this package's ancestor folders."""
-    if data_dir is not None:
-        path = Path(data_dir)
-    elif os.environ.get(ENV_VAR):
-        path = Path(os.environ[ENV_VAR])
-    else:
-        for parent in Path(__file__).resolve().parents:
-            candidate = parent / "shared" / "data"
-            if (candidate / "national_births.csv").is_file():
-                path = candidate
-                break
-        else:
-            raise FileNotFoundError(
-                f"找不到 shared/data 目录，请设置环境变量 {ENV_VAR} / shared/data not found; set {ENV_VAR}")
-    if not (path / "national_births.csv").is_file():
-        raise FileNotFoundError(f"{path} 不是 shared/data 目录 / {path} is not a shared/data folder")
-    return path
 
 
 def read_divisions(profile: CountyProfile, data_dir: Path) -> pd.DataFrame:

@@ -122,9 +122,19 @@ def _radius_start(problem: FacilityProblem, open_mask: BoolArray, n_cols: int) -
     return x
 
 
-def _strong_model(
+def strong_model(
     problem: FacilityProblem, fix_open: BoolArray, fix_closed: BoolArray
 ) -> tuple[highspy.HighsLp, int]:
+    """The strong formulation as a HiGHS model, and its column count.
+
+    Columns: ``y_j`` (``n_sites``, binary) then ``x_e`` for each pair ``e = (i, j)`` of the problem in its
+    pair order (binary when ``single_source``, else continuous in ``[0, 1]``).  Rows, in order:
+    ``Σ_j x_ij = 1`` per client; ``x_ij − y_j ≤ 0`` per pair (the strong linking rows); when the problem has
+    capacities, ``Σ_i d_i x_ij − C_j y_j ≤ 0`` per finite capacity, and (without ``p`` and with every
+    capacity finite) the surrogate ``Σ_j C_j y_j ≥ Σ_i d_i``; ``Σ_j y_j = p`` when ``p`` is given.
+    ``fix_open`` / ``fix_closed`` set the bounds of ``y`` (and close the pairs of closed sites).  The
+    school-layout model (:mod:`junheng.plan.layout.builders`) adds its own columns and rows to this one.
+    """
     n, m, nnz = problem.n_clients, problem.n_sites, problem.nnz
     cl, st = problem.pair_client, problem.pair_site
     xcol = m + np.arange(nnz)
@@ -211,7 +221,7 @@ def solve_mip(
             raise ValueError("the radius formulation is for uncapacitated models only")
         lp, n_cols = _radius_model(problem, fo, fc)
     else:
-        lp, n_cols = _strong_model(problem, fo, fc)
+        lp, n_cols = strong_model(problem, fo, fc)
     h = highspy.Highs()
     h.silent()
     h.setOptionValue("time_limit", max(0.01, float(time_limit_s)))

@@ -66,10 +66,6 @@ class FacilityResult:
     message: str = ""
     details: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def is_optimal(self) -> bool:
-        return self.status == "optimal"
-
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary (objective, bound, gap, seconds, status, open sites)."""
 

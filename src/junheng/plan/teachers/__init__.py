@@ -1,6 +1,6 @@
 """Teachers: redistribution (县管校聘), rotation (交流轮岗), itinerant teaching (走教), training, the plan.
 
-Entitlement and subject demand live in :mod:`junheng.plan.staffing`; see
+Entitlement and subject demand live in :mod:`junheng.plan.teachers.staffing`; see
 ``docs/dev/teachers.md`` for the models and ``docs/zh/teachers.md`` for users.
 """
 

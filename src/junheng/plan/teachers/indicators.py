@@ -22,8 +22,16 @@ from junheng.domain.tables import YearTables
 from junheng.standards import Pack, load_pack
 
 TEACHER_INDICATORS = ("qualified_teachers_per_100", "backbone_teachers_per_100", "pe_art_teachers_per_100")
-BACHELOR_RATIO_LIMIT = 1.05  # 莱芜政办字〔2023〕12号 一、总体要求
 
+
+
+def bachelor_ratio_limit() -> float:
+    """The upper limit of the urban/rural bachelor ratio: the ``laiwu-2023`` plan pack's target
+    ``urban_rural_bachelor_ratio`` (莱芜政办字〔2023〕12号 一、总体要求: 1.05), read from the pack, not copied."""
+    from junheng.standards import load_pack
+
+    target = next(t for t in load_pack("laiwu-2023").targets if t.code == "urban_rural_bachelor_ratio")
+    return float(target.values[-1].value)
 
 @dataclass(frozen=True)
 class TeacherIndicators:

@@ -4,7 +4,7 @@ Seed plans: "实行紧缺薄弱学科教师走教制 … 缓解城乡学校音�
 (shared/seeds/003) and "全面实行乡村学区内教师走教制度" (shared/seeds/002, 莱芜).
 
 Input: the periods a section cannot cover in PE, music, art or IT
-(``uncovered_periods`` of :func:`junheng.plan.staffing.subject_demand`, normally
+(``uncovered_periods`` of :func:`junheng.plan.teachers.staffing.subject_demand`, normally
 after redistribution), for sections needing at most ``max_school_periods`` a week
 (a bigger need calls for a teacher of the school's own, not 走教; those are listed
 in ``unserved``).  Sections are grouped by
@@ -38,11 +38,11 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from junheng.domain.labels import label
 from junheng.domain.tables import YearTables
 from junheng.plan.teachers.moves import haversine_km, school_points
 
 DAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-SUBJECT_ZH = {"pe": "体育", "music": "音乐", "art": "美术", "it": "信息科技"}
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class ItinerantPlan:
 
     def schedule(self) -> pd.DataFrame:
         """One row per round and day: the timetable for the workbook."""
-        rows = [{"round": r.round_id, "subject": r.subject, "subject_name": SUBJECT_ZH.get(r.subject, r.subject),
+        rows = [{"round": r.round_id, "subject": r.subject, "subject_name": label("subject", r.subject),
                  "stage": r.stage, "base_code": r.base_code, "base_name": r.base_name, "day": DAY_ZH[v.day],
                  "school_code": v.school_code, "school_name": v.school_name, "periods": v.periods,
                  "travel_min": v.travel_min} for r in self.rounds for v in r.visits]

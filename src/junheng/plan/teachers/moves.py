@@ -29,7 +29,6 @@ TITLE_KEY = {"正高级": "teachers_title_senior", "副高级": "teachers_title_
 BACKBONE_KEY = {"县级": "backbone_county", "市级": "backbone_city", "省级": "backbone_province",
                 "省级及以上": "backbone_province", "国家级": "backbone_province"}
 SUBJECT_SECTION_KEY = {"pe": "teachers_pe", "music": "teachers_music", "art": "teachers_art", "it": "teachers_it"}
-BACHELOR_DEGREES = ("研究生", "博士", "硕士", "本科")
 
 
 def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:

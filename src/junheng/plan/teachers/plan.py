@@ -2,7 +2,7 @@
 
 :func:`plan_teachers` chains the steps on ``YearTables`` (pure, no I/O):
 
-1. entitlement and subject demand (:mod:`junheng.plan.staffing`);
+1. entitlement and subject demand (:mod:`junheng.plan.teachers.staffing`);
 2. redistribution of surplus teachers to shortages (:mod:`.redistribute`);
 3. rotation on the tables after the transfers (:mod:`.rotation`);
 4. 走教 rounds for what is still uncovered (:mod:`.itinerant`);
@@ -24,20 +24,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from junheng.domain.labels import zh_map
 from junheng.domain.tables import YearTables
 from junheng.domain.textsafe import neutralise_workbook
-from junheng.plan.staffing import (
+from junheng.plan.teachers.indicators import (
+    TeacherIndicators,
+    bachelor_ratio_limit,
+    compare,
+    teacher_indicators,
+)
+from junheng.plan.teachers.itinerant import ItinerantPlan, ItinerantRules, plan_itinerant
+from junheng.plan.teachers.moves import apply_moves
+from junheng.plan.teachers.redistribute import Redistribution, RedistributionRules, redistribute
+from junheng.plan.teachers.rotation import Rotation, RotationInfeasible, RotationRules, plan_rotation
+from junheng.plan.teachers.staffing import (
     Curriculum,
     StaffingRules,
     entitlement,
     load_curriculum,
     load_staffing_rules,
 )
-from junheng.plan.teachers.indicators import TeacherIndicators, compare, teacher_indicators
-from junheng.plan.teachers.itinerant import ItinerantPlan, ItinerantRules, plan_itinerant
-from junheng.plan.teachers.moves import apply_moves
-from junheng.plan.teachers.redistribute import Redistribution, RedistributionRules, redistribute
-from junheng.plan.teachers.rotation import Rotation, RotationInfeasible, RotationRules, plan_rotation
 from junheng.plan.teachers.training import TrainingStatus, training_status
 
 
@@ -74,19 +80,19 @@ class TeacherPlan:
                             "teachers_entitled": int(ent["teachers_entitled"].sum()),
                             "teachers": float(ent["teachers"].sum()),
                             "sections_understaffed": int((ent["teacher_gap"] > 0).sum()),
-                            "sections": _records(ent)},
-            "subject_demand": _records(self.redistribution.demand_before),
-            "redistribution": {**self.redistribution.to_dict(), "list": _records(self.redistribution.moves)},
-            "rotation": {**rot, "list": _records(self.rotation.moves) if self.rotation else [],
-                         "principals_due": _records(self.rotation.principals_due) if self.rotation else []},
+                            "sections": records(ent)},
+            "subject_demand": records(self.redistribution.demand_before),
+            "redistribution": {**self.redistribution.to_dict(), "list": records(self.redistribution.moves)},
+            "rotation": {**rot, "list": records(self.rotation.moves) if self.rotation else [],
+                         "principals_due": records(self.rotation.principals_due) if self.rotation else []},
             "itinerant": {"teachers": self.itinerant.teachers, "seconds": round(self.itinerant.seconds, 3),
                           "rounds": [r.to_dict() for r in self.itinerant.rounds],
-                          "unserved": _records(self.itinerant.unserved)},
-            "training": {**self.training.to_dict(), "overdue_list": _records(self.training.overdue_list())},
-            "indicators": {"comparison": _records(self.comparison()),
+                          "unserved": records(self.itinerant.unserved)},
+            "training": {**self.training.to_dict(), "overdue_list": records(self.training.overdue_list())},
+            "indicators": {"comparison": records(self.comparison()),
                            "bachelor_ratio": {"before": _num(self.before.bachelor_ratio),
                                               "after_transfers": _num(self.after_transfers.bachelor_ratio),
-                                              "after": _num(self.after.bachelor_ratio), "limit": 1.05,
+                                              "after": _num(self.after.bachelor_ratio), "limit": bachelor_ratio_limit(),
                                               "basis": self.before.bachelor_basis,
                                               "source": "莱芜政办字〔2023〕12号"}},
         }
@@ -104,7 +110,8 @@ def _num(v: Any) -> Any:
     return v
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` as JSON-ready dicts (numbers as Python numbers, missing as ``None``)."""
     return [{str(k): _num(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
@@ -155,19 +162,18 @@ ZH = {
     "gap_after": "调整后缺口(人)", "cv_before": "调整前差异系数", "cv_after": "调整后差异系数", "cv_limit": "差异系数上限",
     "completed": "已完成", "overdue": "逾期未完成", "completion_rate": "完成率",
 }
-VALUE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中", "urban": "城区", "town": "镇区", "rural": "乡村",
-            "ratio": "生师比", "class": "班师比", "individual": "教师个人记录", "section": "学段汇总",
-            "completed": "已完成", "overdue": "逾期未完成", "in_cycle": "周期未满",
-            "qualified_teachers_per_100": "每百名学生拥有高于规定学历教师数",
-            "backbone_teachers_per_100": "每百名学生拥有县级以上骨干教师数",
-            "pe_art_teachers_per_100": "每百名学生拥有体育、艺术(美术、音乐)专任教师数"}
+VALUE_ZH = {code: zh for vocabulary in ("stage", "area", "staffing_basis", "teacher_source", "training_status",
+                                        "teacher_indicator") for code, zh in zh_map(vocabulary).items()}
+"""Cell values shown in Chinese in the workbook (junheng.domain.labels)."""
+SCHOOL_TYPE_ZH = zh_map("school_type")
 
 
 def _zh(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: VALUE_ZH.get(v, v) if isinstance(v, str) else v)
+            names = SCHOOL_TYPE_ZH if c == "school_type" else VALUE_ZH  # 高中 (stage) vs 高级中学 (school type)
+            out[c] = out[c].map(lambda v, names=names: names.get(v, v) if isinstance(v, str) else v)
     return out.rename(columns={**ZH, "required": ZH["required"]})
 
 
@@ -196,7 +202,7 @@ def write_teachers_xlsx(plan: TeacherPlan, path: str | Path) -> Path:
         ("五年360学时培训完成率", tr["completion_rate"]),
         ("城乡本科及以上学历比例之比（调整前）", d["indicators"]["bachelor_ratio"]["before"]),
         ("城乡本科及以上学历比例之比（调整后）", d["indicators"]["bachelor_ratio"]["after"]),
-        ("城乡本科学历比例之比上限", 1.05),
+        ("城乡本科学历比例之比上限", d["indicators"]["bachelor_ratio"]["limit"]),
         ("城乡比较口径", "城区 vs 乡村" if plan.before.bachelor_basis == "urban" else "城镇（城区+镇区） vs 乡村（本县无城区学校）"),
         ("距离口径", "学校坐标间直线距离（WGS-84），非道路距离"),
     ]

@@ -3,7 +3,7 @@
 The county bureau assigns posts to schools within the county's total (县管校聘,
 shared/seeds/003: "由县教体局在核定的教职工编制总额和岗位总量内，统筹分配各校教职工编制和岗位数量";
 standards.md §1.2 item 10).  Surplus and shortage come from
-:func:`junheng.plan.staffing.subject_demand` (curriculum periods ÷ weekly load).
+:func:`junheng.plan.teachers.staffing.subject_demand` (curriculum periods ÷ weekly load).
 
 Model (one integer flow per candidate arc; HiGHS through highspy)::
 
@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 
 from junheng.domain.tables import YearTables
-from junheng.plan.staffing import (
+from junheng.plan.teachers.moves import apply_moves, haversine_km, school_points
+from junheng.plan.teachers.staffing import (
     GENERAL,
     OTHER,
     POOLED,
@@ -52,7 +53,6 @@ from junheng.plan.staffing import (
     school_need,
     subject_demand,
 )
-from junheng.plan.teachers.moves import apply_moves, haversine_km, school_points
 
 MOVE_COLUMNS = ["teacher_id", "stage", "subject", "subject_name", "from_school", "from_name", "to_school", "to_name",
                 "km"]

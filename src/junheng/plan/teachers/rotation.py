@@ -39,18 +39,16 @@ import numpy as np
 import pandas as pd
 
 from junheng.assess import section_frame
+from junheng.domain.labels import label
 from junheng.domain.tables import YearTables
-from junheng.plan.staffing import Curriculum, load_curriculum
 from junheng.plan.teachers.indicators import TEACHER_INDICATORS, TeacherIndicators, teacher_indicators
 from junheng.plan.teachers.moves import BACKBONE_KEY, haversine_km, school_points
+from junheng.plan.teachers.staffing import Curriculum, load_curriculum
 
 EPS = 1e-9
 QUALIFIED = {"primary": ("研究生", "博士", "硕士", "本科", "专科", "大专"),
              "junior": ("研究生", "博士", "硕士", "本科")}  # standards.md §1.1 definition notes
 PE_ART = ("pe", "music", "art")
-INDICATOR_ZH = {"qualified_teachers_per_100": "高于规定学历教师", "backbone_teachers_per_100": "县级以上骨干教师",
-                "pe_art_teachers_per_100": "体育艺术专任教师"}
-STAGE_ZH = {"primary": "小学", "junior": "初中"}
 ROTATION_COLUMNS = ["teacher_id", "stage", "subject", "from_school", "from_name", "to_school", "to_name", "km",
                     "years_at_school", "backbone_level", "qualified", "pe_art", "reason"]
 
@@ -302,7 +300,7 @@ def plan_rotation(tables: YearTables, *, year: int, rules: RotationRules | None 
             ukey = (d["unit_code"], d["stage"])
             for k in TEACHER_INDICATORS:
                 if bool(g[attr_cols[k]]) and ukey in gap_left.index and gap_left.loc[ukey, k] > 0:
-                    helps.append(f"补{INDICATOR_ZH[k]}缺口（缺 {gap_left.loc[ukey, k]:g} 人）")
+                    helps.append(f"补{label('indicator_teachers', k)}缺口（缺 {gap_left.loc[ukey, k]:g} 人）")
                     gap_left.loc[ukey, k] -= 1
             why = [f"本校任教 {int(r['years_at_school'])} 年（≥ {rules.min_years} 年）"]
             if bool(g["backbone"]):

@@ -1,4 +1,7 @@
-"""Layout outputs: Excel workbook, self-contained HTML map (inline SVG), PNG map, Word report."""
+"""Layout plan outputs: Excel workbook, self-contained HTML map (inline SVG), PNG map, Word report.
+
+The layout engine returns a :class:`junheng.plan.layout.LayoutResult` and stays free of presentation;
+these writers present it (fonts from :mod:`junheng.report.fonts`, formula-safe cells)."""
 
 from __future__ import annotations
 
@@ -8,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from junheng.domain.labels import zh_map
 from junheng.domain.textsafe import neutralise_workbook
 from junheng.plan.layout import LayoutResult
 
 COLOURS = {"keep": "#2e7d32", "expand": "#1565c0", "merge": "#c62828", "close": "#6d4c41", "build": "#6a1b9a",
            "keep_small": "#f9a825"}
-DECISION_CN = {"keep": "保留", "expand": "改扩建", "merge": "撤并", "close": "撤销", "build": "新建",
-               "keep_small": "保留（小规模）"}
+DECISION_CN = zh_map("decision")
 
 
 def _school_points(result: LayoutResult, layout_sites: pd.DataFrame) -> pd.DataFrame:
