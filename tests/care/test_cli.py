@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from junheng.cli import app
@@ -59,3 +60,42 @@ def test_check_school_age_rule_and_completed_list(tmp_path: Path) -> None:
     narrow.write_text("max_age = 99\n", encoding="utf-8")
     res = runner.invoke(app, [*base, "--rules", str(narrow), "--out", str(tmp_path / "c")])
     assert res.exit_code != 0 and not (tmp_path / "c").exists()
+
+
+def test_case_commands_go_through_the_services_and_are_audited(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``junheng case …`` acts as the CLI principal: its writes and reads are audit events of ``cli:<user>``;
+    ``--by`` is the person the case's history names."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from junheng.store.auth_models import AuditEvent
+    from junheng.store.cases import CaseService
+    from junheng.store.engine import make_engine
+
+    monkeypatch.setenv("JUNHENG_CLI_USER", "tester")
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'j.db'}"
+    assert runner.invoke(app, ["init", "--db", db]).exit_code == 0
+    engine = make_engine(db)
+    cid = CaseService(engine).open("130431201501010012", "out_of_school", by="县教体局", at=dt.datetime(2026, 9, 2),
+                                   name="张三丰", id_number="130431201501010012", village_code="130431100201")
+    ok = runner.invoke(app, ["case", "act", str(cid), "verify", "--version", "1", "--by", "教师 张",
+                             "--set", "result=confirmed", "--db", db])
+    assert ok.exit_code == 0 and f"案例 {cid}: 核实（版本 2）" in ok.output, ok.output
+    refused = runner.invoke(app, ["case", "act", str(cid), "close", "--version", "2", "--by", "教师 张", "--db", db])
+    assert refused.exit_code == 1
+    shown = runner.invoke(app, ["case", "show", str(cid), "--db", db])
+    assert shown.exit_code == 0 and "张**" in shown.output and "张三丰" not in shown.output
+    assert "130431********0012" in shown.output and "教师 张" in shown.output
+    with engine.connect() as conn:
+        events = [dict(r) for r in conn.execute(select(AuditEvent.__table__).order_by(AuditEvent.id)).mappings()]
+    acts = [e for e in events if e["action"] == "care.case.act"]
+    assert len(acts) == 1  # the refused close wrote nothing
+    assert (acts[0]["username"], acts[0]["role"], acts[0]["target"]) == ("cli:tester", "admin", str(cid))
+    assert acts[0]["detail"]["by"] == "教师 张" and acts[0]["detail"]["state"] == "confirmed"
+    assert [e["username"] for e in events if e["action"] == "care.case.view"] == ["cli:tester"]
+    history = CaseService(engine).get(cid).case.history
+    assert [(e.action, e.by) for e in history] == [("open", "县教体局"), ("verify", "教师 张")]
+    engine.dispose()

@@ -8,15 +8,9 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
-from junheng.care import (
-    CaseService,
-    CaseState,
-    ConcurrentEdit,
-    IllegalTransition,
-    case_report,
-    period_of_month,
-)
+from junheng.care import CaseState, IllegalTransition, case_report, period_of_month
 from junheng.store.care_models import CareCase, CareEvent
+from junheng.store.cases import CaseService, ConcurrentEdit
 
 T0 = dt.datetime(2026, 9, 2, 9, 0)
 VILLAGE = "130431100201"
@@ -43,8 +37,9 @@ def test_open_act_history(engine) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IllegalTransition):
         svc.act(cid, "close", expected_version=3, by="x", at=T0)
     assert svc.get(cid).case.version == 3  # a refused action writes nothing
-    listed = svc.cases(today=dt.date(2026, 9, 5))
-    assert listed.loc[0, "name"] == "刘**" and "*" in listed.loc[0, "id_number"]
+    listed = svc.cases(today=dt.date(2026, 9, 5))  # as stored: masking is the services' (tests/care/test_masking.py)
+    assert listed.loc[0, "name"] == "刘子豪" and listed.loc[0, "id_number"] == "13043120160505001X"
+    assert listed.loc[0, "state_label"] == "劝返" and not listed.loc[0, "overdue"]
 
 
 def test_concurrent_edit_second_writer_told_nothing_lost(engine) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +98,7 @@ def test_school_monthly_report(engine) -> None:  # type: ignore[no-untyped-def]
     svc.act(b, "verify", {"result": "not_dropout", "reason": "县外就读", "evidence": "证明"}, expected_version=1,
             by="t", at=T0 + dt.timedelta(days=1))
     start, end = period_of_month("2026-09")
-    rep = case_report(svc.cases(masked=False), svc.events(), start=start, end=end, by="school_code").set_index("unit")
+    rep = case_report(svc.cases(), svc.events(), start=start, end=end, by="school_code").set_index("unit")
     # school 01: 2 opened, 1 attempt, 1 placed (returned), 1 closed (not a dropout), 1 open at the end
     assert rep.loc["2113043101", ["opened", "attempts", "placed", "closed", "open_at_end", "returned"]].tolist() == [
         2, 1, 1, 1, 1, 1]

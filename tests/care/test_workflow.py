@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from junheng.care.programme import KONGCHUO
 from junheng.care.workflow import (
-    ACTIONS,
-    CaseRules,
     CaseState,
     IllegalTransition,
     add_months,
@@ -34,7 +33,7 @@ def test_full_path_to_closure() -> None:
     assert c.state == CaseState.CONFIRMED and c.deadline == dt.date(2026, 10, 3)  # +30 days
     c = apply(c, "attempt", {"date": "2026-09-04", "who": "教师 张、村干部 刘", "method": "家访", "result": "家长同意"},
               by="教师 张", at=at(2))
-    assert c.state == CaseState.PERSUADING and len(c.attempts) == 1
+    assert c.state == CaseState.PERSUADING and [e.action for e in c.history].count("attempt") == 1
     c = apply(c, "attempt", {"date": "2026-09-06", "who": "教师 张", "method": "电话", "result": "返校"},
               by="教师 张", at=at(4))
     c = apply(c, "place", {"placement": "returned"}, by="教师 张", at=at(5))
@@ -73,7 +72,8 @@ def test_not_a_dropout_needs_reason_and_evidence() -> None:
     ([("verify", {"result": "confirmed"})], "relapse", {"reason": "x"}),
     ([("verify", {"result": "confirmed"})], "attempt", {"date": "d", "who": "w"}),  # incomplete record
 ])
-def test_illegal_transitions_refused(state_actions: list, action: str, data: dict) -> None:
+def test_illegal_transitions_refused(state_actions: list[tuple[str, dict[str, str]]], action: str,
+                                    data: dict[str, str]) -> None:
     c = open_case("K3", "suspected_dropout", by="a", at=T0)
     for a, d in state_actions:
         c = apply(c, a, d, by="a", at=at(1))
@@ -87,7 +87,8 @@ def test_relapse_during_tracking_and_home_teaching() -> None:
     c = apply(c, "place", {"placement": "home_teaching"}, by="a", at=at(2))
     assert c.state == CaseState.HOME_TEACHING
     c = apply(c, "track", {}, by="a", at=at(3))
-    assert c.tracking_until == add_months(at(3).date(), CaseRules().tracking_months)
+    assert c.tracking_until == add_months(at(3).date(), 3)  # the programme's tracking_months
+    assert c.history[-1].data["months"] == 3  # the default is written into the event
     c = apply(c, "relapse", {"reason": "送教中断"}, by="a", at=at(10))
     assert c.state == CaseState.PERSUADING and c.tracking_until is None
 
@@ -102,7 +103,7 @@ def test_add_months_end_of_month() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([a for a in ACTIONS if a != "open"]),
+@given(st.lists(st.tuples(st.sampled_from(KONGCHUO.action_codes),
                           st.sampled_from(["confirmed", "not_dropout", "returned", "home_teaching"])),
                 max_size=12))
 def test_history_only_grows_and_replays(steps: list[tuple[str, str]]) -> None:

@@ -17,7 +17,8 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from junheng.care import CaseService, CaseState
+from junheng.care import CaseState
+from junheng.store.cases import CaseService
 from junheng.store.engine import alembic_config, make_engine
 
 T0 = dt.datetime(2026, 9, 2, 9, 0)

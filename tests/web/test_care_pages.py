@@ -22,7 +22,7 @@ AT = dt.datetime(2026, 9, 2, 9, 0)
 
 def _cases(web: WebEnv) -> tuple[int, int]:
     """Case A: a suspected dropout of 小寨镇中心学校 (township T2 through its school); case B: a child of village V1 (T1)."""
-    from junheng.care import CaseService
+    from junheng.store.cases import CaseService
 
     svc = CaseService(web.state.engine)
     a = svc.open(ID_A, "suspected_dropout", by="pytest", at=AT, name=NAME_A, id_number=ID_A, student_id="G9001",

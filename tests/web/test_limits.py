@@ -35,7 +35,7 @@ def test_job_queue_is_limited_per_user(engine) -> None:  # type: ignore[no-untyp
 
 
 def test_case_action_fields_are_bounded(web: WebEnv) -> None:
-    from junheng.care import CaseService
+    from junheng.store.cases import CaseService
 
     case = CaseService(web.state.engine).open("K-LIMIT", "suspected_dropout", by="pytest",
                                               at=dt.datetime(2026, 9, 1), school_code=S_NINE)  # synthetic key

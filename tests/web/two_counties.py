@@ -148,7 +148,7 @@ def _objects(env: TwoCounties, c: County) -> None:
     assert r.status_code == 303, r.text
     cases = ca.get("/api/care/cases").json()["cases"]
     c.objects["cases"] = [x["id"] for x in cases]
-    from junheng.care import CaseService
+    from junheng.store.cases import CaseService
 
     # a case of the clerk's school, so every role of the county has one in scope
     c.objects["clerk_case"] = CaseService(s.engine).open(f"K-{c.key}", "suspected_dropout", by="pytest",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from junheng.care.workflow import STATE_LABELS, CaseState
+from junheng.care.programme import KONGCHUO, Programme
 from junheng.domain.textsafe import csv_safe_frame, neutralise_workbook
 
 HEADERS = {"unit": "单位", "cases": "案例数", "opened": "本期新增", "attempts": "本期劝返次数",
@@ -37,9 +37,12 @@ def period_of_quarter(quarter: str) -> tuple[dt.date, dt.date]:
     return start, dt.date(int(y) + (end_m > 12), (end_m - 1) % 12 + 1, 1)
 
 
-def case_report(cases: pd.DataFrame, events: pd.DataFrame, *, start: dt.date, end: dt.date, by: str) -> pd.DataFrame:
-    """One row per ``by`` unit (``school_code`` or ``township_code``) for the period [start, end)."""
-    states = [s.value for s in CaseState]
+def case_report(cases: pd.DataFrame, events: pd.DataFrame, *, start: dt.date, end: dt.date, by: str,
+                programme: Programme = KONGCHUO) -> pd.DataFrame:
+    """One row per ``by`` unit (``school_code`` or ``township_code``) for the period [start, end); one column per
+    state of ``programme``; "closed" and "open at the end" follow its terminal states."""
+    states = list(programme.state_codes)
+    terminal = [s.code for s in programme.states if s.terminal]
     if cases.empty:
         return pd.DataFrame(columns=["unit", *HEADERS.keys(), *states][:1] + list(HEADERS)[1:] + states)
     ev = events.copy()
@@ -55,24 +58,25 @@ def case_report(cases: pd.DataFrame, events: pd.DataFrame, *, start: dt.date, en
     pe = ev[in_period & ev["case_id"].isin(c["id"])].assign(unit=lambda d: d["case_id"].map(unit_of))
     last_day = end - dt.timedelta(days=1)
     dl = pd.to_datetime(c["deadline"])
-    c["overdue"] = (c["state_end"] != "closed") & dl.notna() & (dl < pd.Timestamp(last_day))
+    c["overdue"] = ~c["state_end"].isin(terminal) & dl.notna() & (dl < pd.Timestamp(last_day))
     out = pd.DataFrame({"unit": sorted(c["unit"].unique())}).set_index("unit")
     out["cases"] = c.groupby("unit").size()
     out["opened"] = pe[pe["action"] == "open"].groupby("unit").size()
     out["attempts"] = pe[pe["action"] == "attempt"].groupby("unit").size()
     out["placed"] = pe[pe["action"] == "place"].groupby("unit").size()
-    out["closed"] = pe[pe["to_state"] == "closed"].groupby("unit").size()
+    out["closed"] = pe[pe["to_state"].isin(terminal)].groupby("unit").size()
     out["overdue"] = c[c["overdue"]].groupby("unit").size()
-    out["open_at_end"] = c[c["state_end"] != "closed"].groupby("unit").size()
+    out["open_at_end"] = c[~c["state_end"].isin(terminal)].groupby("unit").size()
     for s in states:
         out[s] = c[c["state_end"] == s].groupby("unit").size()
     return out.fillna(0).astype(int).reset_index()
 
 
-def write_report(report: pd.DataFrame, path: str | Path, *, title: str) -> Path:
-    """Write with Chinese headers: ``.xlsx`` (title in the sheet name) or ``.csv``."""
+def write_report(report: pd.DataFrame, path: str | Path, *, title: str, programme: Programme = KONGCHUO) -> Path:
+    """Write with Chinese headers (the state columns by the programme's labels): ``.xlsx`` (title in the sheet
+    name) or ``.csv``."""
     path = Path(path)
-    zh = report.rename(columns={**HEADERS, **{s.value: STATE_LABELS[s] for s in CaseState}})
+    zh = report.rename(columns={**HEADERS, **{s.code: s.label.zh for s in programme.states}})
     if path.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
             zh.to_excel(xw, sheet_name=title[:31], index=False)

@@ -1,7 +1,10 @@
-"""One case per child (一人一案) for 控辍保学, as a pure state machine.
+"""One case per child, as a pure state machine that interprets a programme (:mod:`junheng.care.programme`).
 
-States and the only moves between them (教基厅函〔2024〕15号 劝返 records and 动态销号;
-"一人一案" wording of the 2019–2021 notices; ``shared/reference/standards.md`` §4.10)::
+The programme file declares the states, the actions that move between them,
+each action's fields and roles, and the deadlines; this module only applies
+them.  For 控辍保学 (``programmes/kongchuo.toml``; 教基厅函〔2024〕15号 劝返
+records and 动态销号; "一人一案" wording of the 2019–2021 notices;
+``shared/reference/standards.md`` §4.10)::
 
     疑似 suspected ──verify(not a dropout, reason, evidence)──▶ 销号 closed
         │ verify(confirmed)
@@ -14,21 +17,39 @@ States and the only moves between them (教基厅函〔2024〕15号 劝返 recor
                               └──relapse──▶ 劝返 persuading
 
 Every action carries who and when; the case keeps its whole history; nothing
-is removed.  Deadlines follow ``CaseRules`` (county parameters: no national
-number of days was found, standards.md §4.10 [U]); a case past its deadline is
-overdue.  Responsible people are named on the government line (county →
-township → village) and the education line (bureau → school → teacher).
+is removed.  Deadlines are the programme's, which a county may override
+(``CaseRules``; no national number of days was found, standards.md §4.10 [U]);
+a deadline runs from the first state that uses it, so moving between two states
+with the same deadline keeps the date; entering a terminal state clears it; a
+case past its deadline is overdue.  Responsible people are named on the
+government line (county → township → village) and the education line
+(bureau → school → teacher).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from junheng.care.programme import (
+    KONGCHUO,
+    Action,
+    ActionField,
+    Choice,
+    Deadline,
+    Programme,
+    ProgrammeError,
+    State,
+)
+
 
 class CaseState(StrEnum):
+    """The states of 控辍保学 (checked against ``programmes/kongchuo.toml`` on import)."""
+
     SUSPECTED = "suspected"
     CONFIRMED = "confirmed"
     PERSUADING = "persuading"
@@ -43,20 +64,24 @@ class CaseState(StrEnum):
         return STATE_LABELS[self]
 
 
-STATE_LABELS = {
-    CaseState.SUSPECTED: "疑似", CaseState.CONFIRMED: "核实", CaseState.PERSUADING: "劝返",
-    CaseState.RETURNED: "复学", CaseState.HOME_TEACHING: "送教上门", CaseState.OTHER_PLACEMENT: "其他安置",
-    CaseState.TRACKING: "跟踪", CaseState.CLOSED: "销号",
-}
-PLACEMENTS = (CaseState.RETURNED, CaseState.HOME_TEACHING, CaseState.OTHER_PLACEMENT)
+if tuple(CaseState) != KONGCHUO.state_codes:
+    raise ProgrammeError([f"{KONGCHUO.path}: states: CaseState {tuple(CaseState)} ≠ {KONGCHUO.state_codes}"])
 
-RESPONSIBLE_ROLES = {
-    "gov_county": "县级责任人", "gov_township": "乡镇责任人", "gov_village": "村级责任人",
-    "edu_bureau": "教育局责任人", "edu_school": "学校责任人", "edu_teacher": "教师责任人",
-}
+STATE_LABELS = {CaseState(s.code): s.label.zh for s in KONGCHUO.states}
+"""控辍保学 state → Chinese label, from the programme."""
+
+
+def _placements() -> tuple[CaseState, ...]:
+    place = KONGCHUO.action("place")
+    outcome = place.outcome_field if place else None
+    return tuple(CaseState(c.to) for c in (outcome.choices if outcome else ()) if c.to)
+
+
+PLACEMENTS = _placements()
+"""The states the ``place`` action leads to (复学, 送教上门, 其他安置)."""
+
+RESPONSIBLE_ROLES = {code: label.zh for code, label in KONGCHUO.responsible}
 """Responsible people on the government line (county → township → village) and the education line."""
-
-ACTIONS = ("open", "assign", "verify", "attempt", "place", "track", "relapse", "close", "note")
 
 
 class IllegalTransition(ValueError):
@@ -69,12 +94,23 @@ class IllegalTransition(ValueError):
 
 @dataclass(frozen=True)
 class CaseRules:
-    """Deadlines (county parameters)."""
+    """A county's deadlines: the programme's amounts (``Deadline.amount``) unless ``overrides`` names them
+    (deadline key → days or months, e.g. ``{"verify_days": 5}``)."""
 
-    verify_days: int = 7  # 疑似 → 核实
-    persuade_days: int = 30  # 核实/劝返 → placement
-    place_to_track_days: int = 7  # placement → tracking started
-    tracking_months: int = 3  # follow-up before 销号
+    overrides: Mapping[str, int] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        for key, v in self.overrides.items():
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"期限 {key} 应为正整数 / deadline {key} must be a whole number ≥ 1, got {v!r}")
+
+    def amount(self, deadline: Deadline) -> int:
+        return int(self.overrides.get(deadline.key, deadline.amount))
+
+    def check(self, programme: Programme) -> None:
+        unknown = sorted(set(self.overrides) - {d.key for d in programme.deadlines})
+        if unknown:
+            raise ValueError(f"{programme.code} 没有期限 {', '.join(unknown)} / unknown deadline(s)")
 
 
 @dataclass(frozen=True)
@@ -90,31 +126,28 @@ class Event:
 
 @dataclass(frozen=True)
 class Case:
-    """One child's case.  ``version`` counts the changes (optimistic locking in the store)."""
+    """One child's case.  ``state`` is a state code of ``programme``; ``version`` counts the changes (optimistic
+    locking in the store)."""
 
     child_key: str
-    source: str  # out_of_school | suspected_dropout
-    state: CaseState = CaseState.SUSPECTED
+    source: str  # a source of the programme: out_of_school | suspected_dropout
+    state: str = CaseState.SUSPECTED.value
     version: int = 0
     opened_on: dt.date | None = None
     deadline: dt.date | None = None
     tracking_until: dt.date | None = None
     responsible: dict[str, str] = field(default_factory=dict)
     history: tuple[Event, ...] = ()
+    programme: str = KONGCHUO.code
 
     def overdue(self, today: dt.date) -> bool:
-        return self.state != CaseState.CLOSED and self.deadline is not None and today > self.deadline
-
-    @property
-    def attempts(self) -> tuple[Event, ...]:
-        return tuple(e for e in self.history if e.action == "attempt")
+        """Past its deadline (a case in a terminal state has none)."""
+        return self.deadline is not None and today > self.deadline
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
-    import calendar
-
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -123,105 +156,158 @@ def _require(ok: bool, reason: str) -> None:
         raise IllegalTransition(reason)
 
 
-def _text(data: dict[str, Any], key: str, label: str) -> str:
-    value = str(data.get(key) or "").strip()
-    _require(bool(value), f"缺少{label}")
-    return value
+def _blank(value: Any) -> bool:
+    return value is None or not str(value).strip()
 
 
 def open_case(child_key: str, source: str, *, by: str, at: dt.datetime, rules: CaseRules = CaseRules(),
-              responsible: dict[str, str] | None = None) -> Case:
-    """A new case in state 疑似 with its verification deadline."""
-    _require(source in ("out_of_school", "suspected_dropout"), f"未知来源 {source}")
+              responsible: dict[str, str] | None = None, programme: Programme = KONGCHUO) -> Case:
+    """A new case in the programme's initial state (疑似) with that state's deadline."""
+    rules.check(programme)
+    _require(source in programme.source_codes(), f"未知来源 {source}")
     resp = dict(responsible or {})
     for role in resp:
-        _require(role in RESPONSIBLE_ROLES, f"未知责任人角色 {role}")
-    ev = Event(1, "open", "", CaseState.SUSPECTED.value, by, at, {"source": source, "responsible": resp})
-    return Case(child_key, source, CaseState.SUSPECTED, 1, at.date(), at.date() + dt.timedelta(rules.verify_days),
-                None, resp, (ev,))
+        _require(programme.responsible_label(role) is not None, f"未知责任人角色 {role}")
+    first = programme.state(programme.initial)
+    ev = Event(1, "open", "", first.code, by, at, {"source": source, "responsible": resp})
+    return Case(child_key, source, first.code, 1, at.date(), _start(programme, first, at.date(), {}, rules),
+                None, resp, (ev,), programme.code)
 
 
 def apply(case: Case, action: str, data: dict[str, Any] | None = None, *, by: str, at: dt.datetime,
-          rules: CaseRules = CaseRules()) -> Case:
+          rules: CaseRules = CaseRules(), programme: Programme = KONGCHUO) -> Case:
     """The case after ``action`` by ``by`` at ``at``; raises ``IllegalTransition`` if not allowed.
 
-    ``data`` by action — verify: ``result`` (``confirmed`` / ``not_dropout``), ``reason`` and
-    ``evidence`` when not a dropout; attempt: ``date``, ``who``, ``method``, ``result``, optional
-    ``returned``; place: ``placement`` (returned / home_teaching / other_placement), ``detail``;
-    track: optional ``months``; relapse: ``reason``; close: optional ``note``; assign: ``role``,
-    ``person``; note: ``text``.
+    The programme says in which states the action is allowed, which fields ``data`` must carry (a choice among
+    its values, a whole number within its limits, text within its length) and which state follows — for
+    控辍保学: verify ``result`` (``confirmed`` / ``not_dropout``, then ``reason`` and ``evidence``); attempt
+    ``date``, ``who``, ``method``, ``result``; place ``placement`` (returned / home_teaching / other_placement,
+    then ``detail``); track optional ``months``; relapse ``reason``; close optional ``note``; assign ``role``,
+    ``person``; note ``text``.  Fields the programme does not declare are kept in the history as given.
     """
+    _require(case.programme == programme.code, f"案例属于 {case.programme}，不是 {programme.code}")
+    rules.check(programme)
     d = dict(data or {})
     _require(bool(by.strip()), "缺少操作人")
-    _require(action in ACTIONS and action != "open", f"未知操作 {action}")
-    s = case.state
-    _require(s != CaseState.CLOSED or action == "note", "已销号的案例不能再变更（可追加备注）")
-    new = s
-    changes: dict[str, Any] = {}
+    act = programme.action(action)
+    if act is None:
+        raise IllegalTransition(f"未知操作 {action}")
+    here = programme.state(case.state)
+    if case.state not in act.sources:
+        _require(not here.terminal, programme.terminal_refused)
+        raise IllegalTransition(f"{_refused(programme, act)}，当前为“{here.label.zh}”")
     today = at.date()
-    if action == "assign":
-        role = _text(d, "role", "责任人角色")
-        _require(role in RESPONSIBLE_ROLES, f"未知责任人角色 {role}")
-        person = _text(d, "person", "责任人")
-        changes["responsible"] = {**case.responsible, role: person}
-    elif action == "note":
-        _text(d, "text", "备注内容")
-    elif action == "verify":
-        _require(s == CaseState.SUSPECTED, f"只有“疑似”案例可以核实，当前为“{s.label}”")
-        result = d.get("result")
-        if result == "not_dropout":
-            _text(d, "reason", "核实理由")
-            _text(d, "evidence", "证明材料")
-            new = CaseState.CLOSED
-            changes["deadline"] = None
-        else:
-            _require(result == "confirmed", "核实结果应为 confirmed（确认辍学/失学）或 not_dropout（非辍学）")
-            new = CaseState.CONFIRMED
-            changes["deadline"] = today + dt.timedelta(rules.persuade_days)
-    elif action == "attempt":
-        _require(s in (CaseState.CONFIRMED, CaseState.PERSUADING),
-                 f"只有“核实”或“劝返”阶段可以记录劝返，当前为“{s.label}”")
-        for key, label in (("date", "劝返日期"), ("who", "劝返人"), ("method", "劝返方式"), ("result", "劝返结果")):
-            _text(d, key, label)
-        new = CaseState.PERSUADING
-    elif action == "place":
-        _require(s in (CaseState.CONFIRMED, CaseState.PERSUADING),
-                 f"只有“核实”或“劝返”阶段可以安置，当前为“{s.label}”")
-        placement = str(d.get("placement", ""))
-        _require(placement in [p.value for p in PLACEMENTS], "安置方式应为 returned（复学）、home_teaching（送教上门）或 other_placement（其他安置）")
-        if placement == CaseState.OTHER_PLACEMENT.value:
-            _text(d, "detail", "其他安置说明")
-        new = CaseState(placement)
-        changes["deadline"] = today + dt.timedelta(rules.place_to_track_days)
-    elif action == "track":
-        _require(s in PLACEMENTS, f"只有安置后的案例可以进入跟踪，当前为“{s.label}”")
-        months = int(d.get("months", rules.tracking_months))
-        _require(months >= 1, "跟踪月数至少为 1")
-        new = CaseState.TRACKING
-        changes["tracking_until"] = add_months(today, months)
-        changes["deadline"] = add_months(today, months)
-        d["months"] = months
-    elif action == "relapse":
-        _require(s == CaseState.TRACKING, f"只有“跟踪”阶段可以记录再次辍学，当前为“{s.label}”")
-        _text(d, "reason", "再次辍学情况")
-        new = CaseState.PERSUADING
-        changes["deadline"] = today + dt.timedelta(rules.persuade_days)
-        changes["tracking_until"] = None
-    elif action == "close":
-        _require(s == CaseState.TRACKING, f"只有“跟踪”期满的案例可以销号，当前为“{s.label}”")
+    if act.after_period:
         _require(case.tracking_until is not None and today >= case.tracking_until,
-                 f"跟踪期至 {case.tracking_until} 才满，不能提前销号")
-        new = CaseState.CLOSED
-        changes["deadline"] = None
-    ev = Event(len(case.history) + 1, action, s.value, new.value, by, at, d)
+                 act.period_refused.format(until=case.tracking_until))
+    _check_fields(act, d)
+    new = _next_state(act, d, case.state)
+    changes: dict[str, Any] = {}
+    if act.effect == "responsible":
+        changes["responsible"] = {**case.responsible, str(d["role"]).strip(): str(d["person"]).strip()}
+    if new != case.state:
+        changes.update(_clock(programme, case, here, programme.state(new), today, d, rules))
+    ev = Event(len(case.history) + 1, action, case.state, new, by, at, d)
     return replace(case, state=new, version=case.version + 1, history=(*case.history, ev), **changes)
 
 
-def replay(child_key: str, source: str, events: list[Event], *, rules: CaseRules = CaseRules()) -> Case:
+def _refused(programme: Programme, act: Action) -> str:
+    if act.refused:
+        return act.refused
+    states = "或".join(f"“{programme.state(s).label.zh}”" for s in act.sources)
+    return f"只有{states}阶段可以{act.label.zh}"
+
+
+def _choices_text(f: ActionField) -> str:
+    items = [f"{c.value}（{c.label.zh}）" for c in f.choices]
+    return items[0] if len(items) == 1 else "、".join(items[:-1]) + "或" + items[-1]
+
+
+def _check_fields(act: Action, d: dict[str, Any]) -> None:
+    """Refuse missing required fields, values outside a choice, numbers out of bounds, text too long; whole
+    numbers are stored as ``int``."""
+    chosen: list[Choice] = []
+    for f in act.fields:
+        value = d.get(f.key)
+        if _blank(value):
+            _require(not f.required, f"缺少{f.label.zh}")
+            continue
+        if f.type == "choice":
+            c = f.choice(str(value))
+            if c is None:
+                raise IllegalTransition(f"{f.label.zh}应为 {_choices_text(f)}")
+            chosen.append(c)
+        elif f.type == "int":
+            d[f.key] = n = _whole(value, f)
+            _require(f.min is None or n >= f.min, f"{f.label.zh}至少为 {f.min}")
+            _require(f.max is None or n <= f.max, f"{f.label.zh}至多为 {f.max}")
+        elif f.max_chars is not None:
+            _require(len(str(value)) <= f.max_chars, f"{f.label.zh}超过 {f.max_chars} 字（实为 {len(str(value))} 字）")
+    for c in chosen:
+        for key in c.requires:
+            needed = act.field(key)
+            _require(not _blank(d.get(key)), f"缺少{needed.label.zh if needed else key}")
+
+
+def _whole(value: Any, f: ActionField) -> int:
+    if isinstance(value, bool):
+        raise IllegalTransition(f"{f.label.zh}应为整数")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise IllegalTransition(f"{f.label.zh}应为整数，实为 {value!r}") from None
+
+
+def _next_state(act: Action, d: Mapping[str, Any], state: str) -> str:
+    outcome = act.outcome_field
+    if outcome is not None:
+        c = outcome.choice(str(d.get(outcome.key)))
+        assert c is not None and c.to  # _check_fields has refused anything else
+        return c.to
+    return act.to or state
+
+
+def _clock(programme: Programme, case: Case, here: State, there: State, today: dt.date, d: dict[str, Any],
+           rules: CaseRules) -> dict[str, Any]:
+    """The deadline (and follow-up period) after moving from ``here`` to ``there``."""
+    if there.terminal or there.deadline is None:
+        deadline = None
+    elif there.deadline == here.deadline:
+        deadline = case.deadline  # the same clock keeps running
+    else:
+        deadline = _start(programme, there, today, d, rules)
+    changes: dict[str, Any] = {"deadline": deadline}
+    if there.period:
+        changes["tracking_until"] = deadline
+    elif here.period and not there.terminal:
+        changes["tracking_until"] = None  # the follow-up stopped (再次辍学)
+    return changes
+
+
+def _start(programme: Programme, state: State, today: dt.date, d: dict[str, Any], rules: CaseRules) -> dt.date | None:
+    """The deadline of ``state`` entered on ``today``; a deadline with a ``field`` takes its amount from ``d``."""
+    if state.deadline is None:
+        return None
+    dl = programme.deadline(state.deadline)
+    amount = rules.amount(dl)
+    if dl.field is not None:
+        if not _blank(d.get(dl.field)):
+            amount = int(d[dl.field])
+        d[dl.field] = amount
+    try:
+        return add_months(today, amount) if dl.unit == "months" else today + dt.timedelta(days=amount)
+    except (ValueError, OverflowError):
+        raise IllegalTransition(f"{dl.label.zh}的期限超出日期范围（{amount}）") from None
+
+
+def replay(child_key: str, source: str, events: list[Event], *, rules: CaseRules = CaseRules(),
+           programme: Programme = KONGCHUO) -> Case:
     """Rebuild a case from its stored history (the first event must be ``open``)."""
     first = events[0]
     case = open_case(child_key, source, by=first.by, at=first.at, rules=rules,
-                     responsible=first.data.get("responsible"))
+                     responsible=first.data.get("responsible"), programme=programme)
     for ev in events[1:]:
-        case = apply(case, ev.action, ev.data, by=ev.by, at=ev.at, rules=rules)
+        case = apply(case, ev.action, ev.data, by=ev.by, at=ev.at, rules=rules, programme=programme)
     return case

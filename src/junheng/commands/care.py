@@ -2,12 +2,18 @@
 
 Children's names and ID numbers are never printed: the console shows counts,
 case lists show masked values; the ledgers go to files for the officers.
+The case commands reach the store only through :mod:`junheng.services.care`,
+as the CLI principal (:func:`junheng.services.principal.local_actor`), so
+their reads and writes are checked and audited like the web's (user
+``cli:<OS user>``); ``--by`` names the officer the case's history records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,10 +38,8 @@ def _date(text: str) -> dt.date:
         raise typer.BadParameter(f"日期应为 2026-09-01 格式 / expected a date like 2026-09-01: {text}") from None
 
 
-def _fail_import(exc: Exception) -> None:
-    from junheng.io.errors import ImportRejected
-
-    assert isinstance(exc, ImportRejected)
+def _fail_import(exc: Any) -> None:
+    """Print the issues of an ``ImportRejected`` (file, row, column, expected, found) and exit with code 1."""
     table = Table(title=f"发现 {len(exc.issues)} 处错误，未处理任何数据 / {len(exc.issues)} errors, nothing done")
     for col in ("代码", "文件", "行", "列", "应为", "实为"):
         table.add_column(col, overflow="fold")
@@ -77,41 +81,25 @@ def register(app: typer.Typer) -> None:
         review_floor: Annotated[float, typer.Option(help="低于此概率不进入人工核对 / review floor")] = 0.5,
     ) -> None:
         """比对户籍、学籍、在校和帮扶名单，输出三本台账 / run the 四查三比对 comparisons and write the ledgers."""
-        from junheng.io.errors import ImportRejected
-        from junheng.registry import (
-            RuleError,
-            check,
-            load_school_age_rule,
-            read_decisions,
-            read_exceptions,
-            read_registry,
-            write_outputs,
-        )
+        from junheng.services import care as K
+        from junheng.services.errors import Invalid
 
         day = _date(as_of) if as_of else dt.date.today()
         try:
-            rule = load_school_age_rule(province, [*(rules or []), *([{"name": "--cutoff", "cutoff": cutoff}]
-                                                                      if cutoff else [])])
-        except RuleError as e:
-            raise typer.BadParameter("\n".join(e.issues)) from None
+            rule = K.school_age_rule(province, rules or [], cutoff=cutoff)
+        except Invalid as e:
+            raise typer.BadParameter(e.zh) from None
         files = {"population": population, "roll": roll, "attendance": attendance, "poverty": poverty,
                  "dibao": dibao, "disability": disability, "left_behind": left_behind, "completed": completed}
         try:
             with err_console.status("读取名单 / reading registries"):
-                regs = {k: read_registry(p, k) for k, p in files.items() if p is not None}
-                exc = read_exceptions(exceptions) if exceptions else None
-                dec = read_decisions(decisions) if decisions else None
-        except ImportRejected as e:
+                regs = K.read_registries(files, exceptions=exceptions, decisions=decisions)
+        except K.ImportRejected as e:
             _fail_import(e)
             return
         with err_console.status(f"比对中（{engine}）/ matching"):
-            result = check(regs["population"], regs["roll"], regs["attendance"], as_of=day,
-                           poverty=regs.get("poverty"), dibao=regs.get("dibao"), disability=regs.get("disability"),
-                           left_behind=regs.get("left_behind"), exceptions=exc, decisions=dec,
-                           completed=regs.get("completed"), rule=rule, engine=engine,
-                           threshold=threshold, review_floor=review_floor)
-        write_outputs(result, out, population=regs["population"], roll=regs["roll"])
-        s = result.summary
+            s = K.check_registries(regs, out, as_of=day, rule=rule, engine=engine, threshold=threshold,
+                                   review_floor=review_floor)
         t = Table(title=f"核查结果 {day}（适龄 {rule.min_age}–{rule.max_age} 周岁）/ check results")
         t.add_column("项目")
         t.add_column("数量", justify="right")
@@ -134,17 +122,19 @@ def register(app: typer.Typer) -> None:
         """为台账中的每名儿童建案（疑似）/ open a case for every child in a check's ledgers."""
         import pandas as pd
 
-        from junheng.care import CaseService
         from junheng.domain.textsafe import csv_unquote_frame
+        from junheng.services import care as K
 
         def ledger(name: str) -> list[dict[str, str]]:
             frame = pd.read_csv(run / name, dtype=str, keep_default_na=False)
             return list(csv_unquote_frame(frame).to_dict("records"))
 
-        svc = CaseService(_engine(db))
-        n, _opened = svc.open_from_ledgers(ledger("out_of_school.csv"), ledger("suspected_dropouts.csv"), by=by,
-                                           at=dt.datetime.now().replace(microsecond=0))
-        console.print(f"已处理 {n} 名儿童，现有案例 {svc.count()} 件 / {n} children processed")
+        engine, actor = _engine(db), _actor()
+        with _service_errors():
+            n = K.open_cases_from_rows(engine, actor, ledger("out_of_school.csv"), ledger("suspected_dropouts.csv"),
+                                       by=by)["children"]
+            total = K.count_cases(engine, actor)
+        console.print(f"已处理 {n} 名儿童，现有案例 {total} 件 / {n} children processed")
 
     @case_app.command("list")
     def case_list(
@@ -153,34 +143,34 @@ def register(app: typer.Typer) -> None:
         township: Annotated[str | None, typer.Option(help="乡镇代码 / township code")] = None,
     ) -> None:
         """按状态、乡镇列出案例（姓名、身份证号脱敏）/ list cases (masked)."""
-        from junheng.care import CaseService
+        from junheng.services import care as K
 
-        df = CaseService(_engine(db)).cases(state=state, township=township)
-        t = Table(title=f"案例 {len(df)} 件 / cases")
+        with _service_errors():
+            rows = K.list_cases(_engine(db), _actor(), state=state, township=township)
+        t = Table(title=f"案例 {len(rows)} 件 / cases")
         for col in ("编号", "状态", "姓名", "身份证号", "学校", "乡镇", "期限", "逾期", "版本"):
             t.add_column(col)
-        for r in df.itertuples(index=False):
-            t.add_row(str(r.id), r.state_label, r.name, r.id_number, str(r.school_code or ""),
-                      str(r.township_code or ""), str(r.deadline or ""), "是" if r.overdue else "", str(r.version))
+        for r in rows:
+            t.add_row(str(r.id), r.state_label, r.name, r.id_number, r.school_code, r.township_code, r.deadline,
+                      "是" if r.overdue else "", str(r.version))
         console.print(t)
 
     @case_app.command("show")
     def case_show(case_id: int, db: DbOption = None) -> None:
         """案例详情与全部历史（脱敏）/ a case and its whole history (masked)."""
-        from junheng.care import CaseService
-        from junheng.domain.idnumber import mask_id_number, mask_name
+        from junheng.services import care as K
 
-        rec = CaseService(_engine(db)).get(case_id)
-        c = rec.case
-        console.print(f"案例 {rec.id}  {mask_name(rec.name)}  {mask_id_number(rec.id_number)}  "
-                      f"状态 {c.state.label}  版本 {c.version}  期限 {c.deadline or '—'}")
-        console.print("责任人 / responsible: " + json.dumps(c.responsible, ensure_ascii=False))
+        with _service_errors():
+            d = K.get_case(_engine(db), _actor(), case_id)
+        console.print(f"案例 {d['id']}  {d['name']}  {d['id_number']}  "
+                      f"状态 {d['state_label']}  版本 {d['version']}  期限 {d['deadline'] or '—'}")
+        console.print("责任人 / responsible: " + json.dumps(d["responsible"], ensure_ascii=False))
         t = Table(title="历史 / history")
         for col in ("#", "时间", "操作人", "操作", "从", "到", "内容"):
             t.add_column(col, overflow="fold")
-        for e in c.history:
-            t.add_row(str(e.seq), e.at.isoformat(sep=" "), e.by, e.action, e.from_state, e.to_state,
-                      json.dumps(e.data, ensure_ascii=False))
+        for e in d["events"]:
+            t.add_row(str(e["seq"]), e["at"], e["by"], e["action"], e["from_state"], e["to_state"],
+                      json.dumps(e["data"], ensure_ascii=False))
         console.print(t)
 
     @case_app.command("act")
@@ -193,16 +183,12 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """对案例执行一步操作 / apply one action to a case."""
-        from junheng.care import CaseService, ConcurrentEdit, IllegalTransition
+        from junheng.services import care as K
 
         fields = dict(item.split("=", 1) for item in (data or []))
-        try:
-            c = CaseService(_engine(db)).act(case_id, action, fields, expected_version=version, by=by,
-                                             at=dt.datetime.now().replace(microsecond=0))
-        except (IllegalTransition, ConcurrentEdit) as e:
-            err_console.print(f"[red]{e}[/]")
-            raise typer.Exit(1) from None
-        console.print(f"案例 {case_id}: {c.state.label}（版本 {c.version}）")
+        with _service_errors():
+            r = K.act(_engine(db), _actor(), case_id, action, fields, version=version, by=by)
+        console.print(f"案例 {case_id}: {r['state_label']}（版本 {r['version']}）")
 
     @case_app.command("report")
     def case_report_cmd(
@@ -212,23 +198,35 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """“四个一”报告 / the 四个一 reports."""
-        from junheng.care import CaseService, case_report, period_of_month, period_of_quarter, write_report
+        from junheng.services import care as K
 
-        if kind == "school-monthly":
-            start, end = period_of_month(period)
-            by, title = "school_code", f"学校月报 {period}"
-        elif kind == "county-quarterly":
-            start, end = period_of_quarter(period)
-            by, title = "township_code", f"县区季度复核 {period}"
-        else:
+        if kind not in K.REPORTS:
             raise typer.BadParameter("school-monthly 或 county-quarterly")
-        svc = CaseService(_engine(db))
-        rep = case_report(svc.cases(masked=False), svc.events(), start=start, end=end, by=by)
-        write_report(rep, out, title=title)
-        console.print(f"报告已写入 / report written: [bold]{out}[/]（{len(rep)} 个单位）")
+        with _service_errors():
+            units = K.write_case_report(_engine(db), _actor(), out, kind=kind, period=period)
+        console.print(f"报告已写入 / report written: [bold]{out}[/]（{units} 个单位）")
+
+
+@contextmanager
+def _service_errors() -> Iterator[None]:
+    """A refused service call (role, scope, state, a concurrent edit …) → its message on stderr, exit code 1."""
+    from junheng.services.errors import ServiceError
+
+    try:
+        yield
+    except ServiceError as e:
+        err_console.print(f"[red]{e}[/]")
+        raise typer.Exit(1) from None
+
+
+def _actor() -> Any:
+    """The CLI principal (:func:`junheng.services.principal.local_actor`): case writes are audited as ``cli:<user>``."""
+    from junheng.services.principal import local_actor
+
+    return local_actor()
 
 
 def _engine(db: str | None) -> Any:
-    from junheng.store.engine import make_engine
+    from junheng.services.registry import open_database
 
-    return make_engine(db)
+    return open_database(db)

@@ -1,7 +1,9 @@
-"""控辍保学 in the web app: cases (一人一案) with authorisation and audit, and the three ledgers as a job.
+"""控辍保学 for the web app and the CLI: cases (一人一案) with authorisation and audit, and the three ledgers as a job.
 
-Wraps :class:`junheng.care.CaseService` (the state machine and its store) with
-the checks the web needs (issue 6, scope item 4):
+Wraps the case repository (:class:`junheng.store.cases.CaseService`, which
+applies the programme's state machine) with the checks every caller needs
+(issue 6, scope item 4); the web pages, the API and ``junheng case …`` all go
+through these functions:
 
 * scope — every case belongs to an org unit (``care_case.org_code``: its
   township, else the county of the check that opened it); township staff see
@@ -10,13 +12,17 @@ the checks the web needs (issue 6, scope item 4):
   administrator all; viewers read but never act.  Ledger rows are scoped the
   same way (a row's township from its village, else its school, else the
   check's county), and so are the ledger CSVs a user downloads;
-* actions — :data:`ROLE_ACTIONS` says which workflow actions a role may take;
-  the page offers only those that are also legal in the case's state
-  (:data:`STATE_ACTIONS`, from the transitions of :mod:`junheng.care.workflow`);
-* masking — :func:`sees_full_ids` is the one place that decides whether a role
-  sees unmasked names and ID numbers; by default nobody does;
-* audit — every list of cases, every case page, every action, every ledger view
-  and every batch of cases opened from the ledgers is an ``audit_event``.
+* actions — the programme (:data:`PROGRAMME`, ``care/programmes/kongchuo.toml``)
+  says which roles may take each action and in which states it is allowed; the
+  page offers their intersection (:func:`allowed_actions`), the service checks
+  the role again and the state machine has the last word;
+* masking — :func:`sees_full_ids` decides whether a role sees unmasked names,
+  ID numbers and 学籍号 (by default nobody does) and :func:`mask_personal`
+  applies the one rule (the primitives of :mod:`junheng.domain.idnumber`) to
+  every case, ledger row and download;
+* audit — every list of cases, every case page, every action, every report,
+  every ledger view and every batch of cases opened from the ledgers is an
+  ``audit_event`` (the CLI's as ``cli:<user>``, :mod:`junheng.services.principal`).
 
 The ledgers (失学 / 疑似辍学 / 重点关注) come from :func:`junheng.registry.check`
 (教基厅函〔2024〕15号 "四查三比对", ``shared/reference/standards.md`` §4.10) run as a
@@ -29,63 +35,97 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from junheng.care import STATE_LABELS, CaseService, CaseState, ConcurrentEdit, IllegalTransition
+from junheng.care import (
+    KONGCHUO,
+    IllegalTransition,
+    Label,
+    Programme,
+    ProgrammeError,
+    case_report,
+    period_of_month,
+    period_of_quarter,
+    write_report,
+)
 from junheng.domain.idnumber import mask_id_number, mask_name, mask_student_id
 from junheng.domain.orgcode import township_of
 from junheng.domain.textsafe import csv_safe_frame, csv_unquote_frame
+from junheng.io.errors import ImportRejected as ImportRejected  # raised by read_registries
 from junheng.services import audit
 from junheng.services import counties as C
-from junheng.services.authz import Actor
+from junheng.services.authz import ROLES, Actor
 from junheng.services.errors import Conflict, Forbidden, Invalid, NotFound
 from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, get_job, list_jobs
 from junheng.store.auth_models import JobFile
+from junheng.store.cases import CASE_COLUMNS, CaseRecord, CaseService, ConcurrentEdit
 from junheng.store.models import School
 
+if TYPE_CHECKING:
+    from junheng.registry import Registry, SchoolAgeRule
+
+
+def _checked(programme: Programme) -> Programme:
+    """``programme`` if every role it names is a role of :data:`junheng.services.authz.ROLES`."""
+    unknown = sorted(programme.roles - set(ROLES))
+    if unknown:
+        raise ProgrammeError([f"{programme.path}: actions.roles: 未知角色 / unknown role(s) {', '.join(unknown)} "
+                              f"(允许 / allowed: {', '.join(ROLES)})"])
+    return programme
+
+
+PROGRAMME = _checked(KONGCHUO)
+"""The programme of the cases in the store: 控辍保学."""
+
+ACTION_PATTERN = f"^({'|'.join(PROGRAMME.action_codes)})$"
+"""The action names a client may send (the API validates against it)."""
+
 UNMASKED_ROLES: frozenset[str] = frozenset()
-"""Roles that see full names and ID numbers on the care pages and API: none by default (the one place to change)."""
+"""Roles that see children's full names, ID numbers and 学籍号 on the care pages, API and CLI: none by default
+(the one place to change)."""
 
-ALL_ACTIONS = ("verify", "attempt", "place", "track", "relapse", "close", "assign", "note")
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(ALL_ACTIONS),
-    "county_admin": frozenset(ALL_ACTIONS),
-    "township_staff": frozenset(ALL_ACTIONS),
-    "school_clerk": frozenset({"verify", "attempt", "place", "track", "relapse", "note"}),
-    "planner": frozenset({"assign", "note"}),
-    "viewer": frozenset(),
-}
-"""Workflow actions each role may take (viewers none: read-only)."""
-
-STATE_ACTIONS: dict[CaseState, tuple[str, ...]] = {
-    CaseState.SUSPECTED: ("verify", "assign", "note"),
-    CaseState.CONFIRMED: ("attempt", "place", "assign", "note"),
-    CaseState.PERSUADING: ("attempt", "place", "assign", "note"),
-    CaseState.RETURNED: ("track", "assign", "note"),
-    CaseState.HOME_TEACHING: ("track", "assign", "note"),
-    CaseState.OTHER_PLACEMENT: ("track", "assign", "note"),
-    CaseState.TRACKING: ("close", "relapse", "assign", "note"),
-    CaseState.CLOSED: ("note",),
-}
-"""Actions the state machine accepts in each state (``junheng.care.workflow.apply``)."""
-
-ACTION_LABELS = {"verify": "核实", "attempt": "劝返记录", "place": "安置", "track": "进入跟踪", "relapse": "再次辍学",
-                 "close": "销号", "assign": "指定责任人", "note": "备注"}
 LEDGERS = {"out_of_school": "失学儿童台账", "suspected_dropouts": "疑似辍学台账", "priority": "重点关注台账"}
 LEDGER_KINDS = ("population", "roll", "attendance", "poverty")
 CSV = "text/csv"
 
 
+# ---------------------------------------------------------------------------------------------------- masking
 def sees_full_ids(actor: Actor) -> bool:
-    """Whether ``actor`` sees unmasked names and ID numbers on the care pages (default: nobody)."""
+    """Whether ``actor`` sees unmasked names, ID numbers and 学籍号 of children (default: nobody)."""
     return actor.role in UNMASKED_ROLES
 
 
+def mask_personal(r: dict[str, Any]) -> dict[str, Any]:
+    """A case, ledger or review row with every personal column masked: names (``name``, ``*_name``) to the family
+    name, ID numbers and 学籍号 (``id_number``, ``student_id``: G + the ID number, which would give the masked ID
+    away) to their first 6 and last 4 characters, match keys (``*_key``: an ID number, or name|birth date|village)
+    likewise, or wholly when they are not an ID number.  Missing values become empty text."""
+    out = dict(r)
+    for key, value in r.items():
+        text = "" if value is None else str(value)
+        if key == "name" or key.endswith("_name"):
+            out[key] = mask_name(text)
+        elif key == "student_id":
+            out[key] = mask_student_id(text)
+        elif key == "id_number" or key.endswith("_id_number"):
+            out[key] = mask_id_number(text)
+        elif key.endswith("_key"):
+            out[key] = mask_id_number(text) if len(text) in (15, 18) and "|" not in text else "*" * min(len(text), 6)
+    return out
+
+
+def _personal(actor: Actor, r: dict[str, Any]) -> dict[str, Any]:
+    """``r`` as ``actor`` may see it: masked by :func:`mask_personal` unless :func:`sees_full_ids`."""
+    return r if sees_full_ids(actor) else mask_personal(r)
+
+
+# ---------------------------------------------------------------------------------------------------- scope
 def _require_role(actor: Actor) -> None:
     actor.require("view_registry")  # every logged-in role; raises NotAuthenticated otherwise
 
@@ -111,25 +151,6 @@ def _covers(actor: Actor, org_code: str | None, school: str | None) -> bool:
     return actor.covers_org(org_code)
 
 
-def _mask_row(r: dict[str, Any]) -> dict[str, Any]:
-    """A ledger or review row with every personal column masked: names (``name``, ``*_name``) to the family name,
-    ID numbers and 学籍号 (``id_number``, ``student_id``: G + the ID number, which would give the masked ID away)
-    to their first 6 and last 4 characters, match keys (``*_key``: an ID number, or name|birth date|village)
-    likewise, or wholly when they are not an ID number."""
-    out = dict(r)
-    for key, value in r.items():
-        text = "" if value is None else str(value)
-        if key == "name" or key.endswith("_name"):
-            out[key] = mask_name(text)
-        elif key == "student_id":
-            out[key] = mask_student_id(text)
-        elif key == "id_number" or key.endswith("_id_number"):
-            out[key] = mask_id_number(text)
-        elif key.endswith("_key"):
-            out[key] = mask_id_number(text) if len(text) in (15, 18) and "|" not in text else "*" * min(len(text), 6)
-    return out
-
-
 @dataclass(frozen=True)
 class CaseRow:
     id: int
@@ -152,32 +173,46 @@ def _s(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT else str(v)
 
 
+def _scoped_cases(engine: Engine, actor: Actor, *, state: str | None = None,
+                  today: dt.date | None = None) -> list[tuple[dict[str, Any], str | None]]:
+    """The stored case rows in the actor's scope, each with its township (its own, else its school's)."""
+    if state and state not in PROGRAMME.state_codes:
+        raise Invalid(f"未知状态：{state}", f"unknown state {state}")
+    df = CaseService(engine, programme=PROGRAMME).cases(state=state or None, today=today)
+    schools = _school_townships(engine)
+    out = []
+    for r in df.to_dict("records"):
+        t = _township_of(_s(r.get("township_code")) or None, _s(r.get("school_code")) or None, schools)
+        if _covers(actor, _s(r.get("org_code")) or t, _s(r.get("school_code")) or None):
+            out.append((r, t))
+    return out
+
+
 def list_cases(engine: Engine, actor: Actor, *, state: str | None = None, township: str | None = None,
                today: dt.date | None = None) -> list[CaseRow]:
     """Cases in the actor's scope, filtered by state and township (audited; masked unless :func:`sees_full_ids`)."""
     _require_role(actor)
-    if state and state not in {s.value for s in CaseState}:
-        raise Invalid(f"未知状态：{state}", f"unknown state {state}")
     masked = not sees_full_ids(actor)
-    df = CaseService(engine).cases(state=state or None, today=today, masked=masked)
-    schools = _school_townships(engine)
     names = _township_names(engine)
     out: list[CaseRow] = []
-    for r in df.to_dict("records"):
-        t = _township_of(_s(r.get("township_code")) or None, _s(r.get("school_code")) or None, schools)
-        if not _covers(actor, _s(r.get("org_code")) or t, _s(r.get("school_code")) or None):
-            continue
+    for r, t in _scoped_cases(engine, actor, state=state, today=today):
         if township and t != township:
             continue
-        out.append(CaseRow(int(r["id"]), r["state"], r["state_label"], _s(r.get("source")), _s(r["name"]),
-                           _s(r["id_number"]),
-                           mask_student_id(_s(r.get("student_id"))) if masked else _s(r.get("student_id")),
-                           _s(r["school_code"]), t or "",
+        p = _personal(actor, {"name": _s(r["name"]), "id_number": _s(r["id_number"]),
+                              "student_id": _s(r.get("student_id"))})
+        out.append(CaseRow(int(r["id"]), r["state"], r["state_label"], _s(r.get("source")), p["name"],
+                           p["id_number"], p["student_id"], _s(r["school_code"]), t or "",
                            names.get(t or "", ""), _s(r.get("opened_on")), _s(r["deadline"]), bool(r["overdue"]),
                            int(r["version"])))
     audit.record_now(engine, actor, "care.cases.list", "", state=state, township=township, rows=len(out),
                      masked=masked)
     return out
+
+
+def count_cases(engine: Engine, actor: Actor) -> int:
+    """How many cases the actor's scope holds (a count only: not audited)."""
+    _require_role(actor)
+    return len(_scoped_cases(engine, actor))
 
 
 def _township_names(engine: Engine) -> dict[str, str]:
@@ -188,9 +223,9 @@ def _township_names(engine: Engine) -> dict[str, str]:
             OrgUnit.level == "township")).all())
 
 
-def _load(engine: Engine, actor: Actor, case_id: int) -> Any:
+def _load(engine: Engine, actor: Actor, case_id: int) -> tuple[CaseRecord, str | None]:
     try:
-        rec = CaseService(engine).get(case_id)
+        rec = CaseService(engine, programme=PROGRAMME).get(case_id)
     except KeyError:
         raise NotFound(f"案例不存在：{case_id}", f"no case {case_id}") from None
     t = _township_of(rec.township_code, rec.school_code, _school_townships(engine))
@@ -199,10 +234,20 @@ def _load(engine: Engine, actor: Actor, case_id: int) -> Any:
     return rec, t
 
 
-def allowed_actions(actor: Actor, state: CaseState) -> list[str]:
-    """Actions ``actor`` may take on a case in ``state`` (role ∩ state machine)."""
-    mine = ROLE_ACTIONS.get(actor.role, frozenset())
-    return [a for a in STATE_ACTIONS[state] if a in mine]
+# ---------------------------------------------------------------------------------------------------- cases
+def allowed_actions(actor: Actor, state: str) -> list[str]:
+    """Actions ``actor`` may take on a case in ``state``: the programme's actions for the role that it accepts in
+    the state, in the programme's order."""
+    mine = PROGRAMME.actions_for(actor.role)
+    return [a for a in PROGRAMME.actions_in(state) if a in mine]
+
+
+def action_label(action: str) -> Label:
+    """The label of an event or a submitted action: the programme's action label, 建案 for the opening event,
+    else the code itself."""
+    if PROGRAMME.action(action) is None and action != "open":
+        return Label(action, action)
+    return PROGRAMME.event_label(action)
 
 
 def get_case(engine: Engine, actor: Actor, case_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
@@ -212,22 +257,23 @@ def get_case(engine: Engine, actor: Actor, case_id: int, *, today: dt.date | Non
     masked = not sees_full_ids(actor)
     case = rec.case
     today = today or dt.date.today()
-    events = [{"seq": e.seq, "action": e.action, "action_label": ACTION_LABELS.get(e.action, "建案"),
+    events = [{"seq": e.seq, "action": e.action, "action_label": action_label(e.action).zh,
                "from_state": e.from_state, "to_state": e.to_state,
-               "to_label": STATE_LABELS[CaseState(e.to_state)] if e.to_state else "", "by": e.by,
+               "to_label": PROGRAMME.state(e.to_state).label.zh if e.to_state else "", "by": e.by,
                "at": e.at.isoformat(sep=" "), "data": e.data} for e in case.history]
     audit.record_now(engine, actor, "care.case.view", str(case_id), org=rec.org_code or township or "",
                      masked=masked)
+    p = _personal(actor, {"name": rec.name or "", "id_number": rec.id_number or "",
+                          "student_id": rec.student_id or ""})
     return {
-        "id": rec.id, "state": case.state.value, "state_label": case.state.label, "version": case.version,
-        "source": case.source, "name": mask_name(rec.name) if masked else rec.name,
-        "id_number": mask_id_number(rec.id_number) if masked else (rec.id_number or ""),
-        "student_id": mask_student_id(rec.student_id) if masked else (rec.student_id or ""),
+        "id": rec.id, "state": case.state, "state_label": PROGRAMME.state(case.state).label.zh,
+        "version": case.version, "source": case.source, "name": p["name"], "id_number": p["id_number"],
+        "student_id": p["student_id"],
         "school_code": rec.school_code or "", "township_code": township or "",
         "village_code": rec.village_code or "", "opened_on": _s(case.opened_on), "deadline": _s(case.deadline),
         "tracking_until": _s(case.tracking_until), "overdue": case.overdue(today),
         "responsible": case.responsible, "events": events,
-        "actions": [] if actor.role not in ROLE_ACTIONS else allowed_actions(actor, case.state),
+        "actions": allowed_actions(actor, case.state),
     }
 
 
@@ -235,11 +281,13 @@ MAX_FIELDS = 16
 """Fields an action's data may carry (the largest form has four)."""
 
 
-def check_action_data(data: dict[str, Any] | None, *, max_chars: int) -> dict[str, Any]:
+def check_action_data(data: dict[str, Any] | None, *, max_chars: int, action: str | None = None) -> dict[str, Any]:
     """The action's data if every field is a short scalar: at most :data:`MAX_FIELDS` fields, keys of ≤ 32
-    characters, values of at most ``max_chars`` characters (setting ``care_note_max_chars``); else ``Invalid``.
-    A case's history is kept forever, so nothing unbounded goes into it."""
+    characters, values of at most ``max_chars`` characters (setting ``care_note_max_chars``) — or fewer where the
+    programme's declaration of ``action``'s field says so (``max_chars``); a choice is text, a whole number a
+    number or text; else ``Invalid``.  A case's history is kept forever, so nothing unbounded goes into it."""
     data = dict(data or {})
+    spec = PROGRAMME.action(action) if action else None
     if len(data) > MAX_FIELDS:
         raise Invalid(f"操作数据最多 {MAX_FIELDS} 项", f"at most {MAX_FIELDS} fields")
     for key, value in data.items():
@@ -247,33 +295,43 @@ def check_action_data(data: dict[str, Any] | None, *, max_chars: int) -> dict[st
             raise Invalid("操作数据的字段名有误", "invalid field name")
         if value is not None and not isinstance(value, str | int | float | bool):
             raise Invalid(f"“{key}”应为文字或数字", f"{key}: expected text or a number")
-        if isinstance(value, str) and len(value) > max_chars:
-            raise Invalid(f"“{key}”超过 {max_chars} 字（实为 {len(value)} 字）",
-                          f"{key} exceeds {max_chars} characters ({len(value)})")
+        f = spec.field(key) if spec else None
+        if f is not None and f.type == "choice" and value is not None and not isinstance(value, str):
+            raise Invalid(f"“{f.label.zh}”应为文字", f"{key}: expected text")
+        if f is not None and f.type == "int" and isinstance(value, bool):
+            raise Invalid(f"“{f.label.zh}”应为整数", f"{key}: expected a whole number")
+        limit = f.limit(max_chars) if f is not None else max_chars
+        if isinstance(value, str) and len(value) > limit:
+            raise Invalid(f"“{key}”超过 {limit} 字（实为 {len(value)} 字）",
+                          f"{key} exceeds {limit} characters ({len(value)})")
     return data
 
 
 def act(engine: Engine, actor: Actor, case_id: int, action: str, data: dict[str, Any] | None = None, *,
-        version: int, at: dt.datetime | None = None, max_chars: int = 2_000) -> dict[str, Any]:
+        version: int, at: dt.datetime | None = None, max_chars: int = 2_000, by: str | None = None) -> dict[str, Any]:
     """Apply ``action`` to a case in scope; ``version`` is the one the user saw.
 
-    ``data`` is bounded by :func:`check_action_data` (``max_chars`` per field).
+    ``data`` is bounded by :func:`check_action_data` (``max_chars`` per field).  ``by`` is the person the case's
+    history names (default the actor's user name; the CLI's ``--by``); the audit event names the actor.
 
     Raises ``Forbidden`` (role or scope), ``Invalid`` (not allowed in this state: the workflow's reason) or
     ``Conflict`` (someone changed the case meanwhile; nothing written, ``detail`` holds the current version and
     the other users' events, so the caller can show them next to the user's own input).
     """
     _require_role(actor)
-    if not ROLE_ACTIONS.get(actor.role):
+    mine = PROGRAMME.actions_for(actor.role)
+    if not mine:
         raise Forbidden("您的角色只能查看案例", "your role may only read cases")
     rec, township = _load(engine, actor, case_id)  # scope
     org = rec.org_code or township or ""
-    if action not in ROLE_ACTIONS[actor.role]:
-        raise Forbidden(f"您的角色不能执行“{ACTION_LABELS.get(action, action)}”", f"your role may not {action}")
-    data = check_action_data(data, max_chars=max_chars)
+    if action not in mine:
+        raise Forbidden(f"您的角色不能执行“{action_label(action).zh}”",
+                        f"your role may not {action}")
+    data = check_action_data(data, max_chars=max_chars, action=action)
+    who = by if by is not None else actor.username
     try:
-        new = CaseService(engine).act(case_id, action, data, expected_version=version, by=actor.username,
-                                      at=at or audit.now())
+        new = CaseService(engine, programme=PROGRAMME).act(case_id, action, data, expected_version=version, by=who,
+                                                           at=at or audit.now())
     except ConcurrentEdit as exc:
         audit.record_now(engine, actor, "care.case.conflict", str(case_id), org=org, case_action=action,
                          expected=version, current=exc.current)
@@ -285,11 +343,97 @@ def act(engine: Engine, actor: Actor, case_id: int, action: str, data: dict[str,
                                           "at": e.at.isoformat(sep=" ")} for e in exc.since]}) from None
     except IllegalTransition as exc:
         raise Invalid(exc.reason, exc.reason) from None
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a non-numeric ``months``
+    except (ValueError, TypeError, OverflowError) as exc:
         raise Invalid(f"操作数据有误：{exc}", f"invalid action data: {exc}") from None
+    extra = {"by": who} if by is not None else {}
     audit.record_now(engine, actor, "care.case.act", str(case_id), org=org, case_action=action,
-                     version=new.version, state=new.state.value)
-    return {"id": case_id, "state": new.state.value, "state_label": new.state.label, "version": new.version}
+                     version=new.version, state=new.state, **extra)
+    return {"id": case_id, "state": new.state, "state_label": PROGRAMME.state(new.state).label.zh,
+            "version": new.version}
+
+
+REPORTS = {"school-monthly": ("school_code", "学校月报"), "county-quarterly": ("township_code", "县区季度复核")}
+"""The "四个一" reports (教基厅函〔2024〕15号): 学校一月一报告 (per school, a month ``2026-09``) and 县区一季度一复核
+(per township, a quarter ``2026Q3``): kind → (unit column, title)."""
+
+
+def report(engine: Engine, actor: Actor, *, kind: str, period: str) -> tuple[pd.DataFrame, str]:
+    """The report ``kind`` (:data:`REPORTS`) of the cases in the actor's scope for ``period``, and its title; one
+    row per unit (:func:`junheng.care.case_report`), counts only, no names (audited)."""
+    _require_role(actor)
+    if kind not in REPORTS:
+        raise Invalid(f"报告应为 {' 或 '.join(REPORTS)}", f"the report must be one of {', '.join(REPORTS)}")
+    by, title = REPORTS[kind]
+    try:
+        start, end = period_of_month(period) if kind == "school-monthly" else period_of_quarter(period)
+    except ValueError:
+        raise Invalid(f"报告期有误：{period}（应如 2026-09 或 2026Q3）", f"bad period {period}") from None
+    rows = [r for r, _t in _scoped_cases(engine, actor)]
+    cases = pd.DataFrame(rows) if rows else pd.DataFrame(columns=CASE_COLUMNS)
+    events = CaseService(engine, programme=PROGRAMME).events()
+    events = events[events["case_id"].isin([r["id"] for r in rows])]
+    out = case_report(cases, events, start=start, end=end, by=by, programme=PROGRAMME)
+    audit.record_now(engine, actor, "care.report", f"{kind} {period}", cases=len(rows), units=len(out))
+    return out, f"{title} {period}"
+
+
+def write_case_report(engine: Engine, actor: Actor, path: Path, *, kind: str, period: str) -> int:
+    """Write :func:`report` to ``path`` (``.xlsx`` or ``.csv``, Chinese headers); returns the number of units."""
+    rep, title = report(engine, actor, kind=kind, period=period)
+    write_report(rep, path, title=title, programme=PROGRAMME)
+    return len(rep)
+
+
+# ---------------------------------------------------------------------------------------------------- registries
+def school_age_rule(province: str | None = None, rule_files: Iterable[Path] = (), *,
+                    cutoff: str = "") -> SchoolAgeRule:
+    """The school-age rule of :func:`junheng.registry.load_school_age_rule` (national, the province's, then each
+    override file, then ``cutoff`` MM-DD); ``Invalid`` listing every problem (one a line) otherwise."""
+    from junheng.registry import RuleError, load_school_age_rule
+
+    extra: list[Mapping[str, Any]] = [{"name": "--cutoff", "cutoff": cutoff}] if cutoff else []
+    try:
+        return load_school_age_rule(province, [*rule_files, *extra])
+    except RuleError as e:
+        raise Invalid("\n".join(e.issues), "\n".join(e.issues)) from None
+
+
+@dataclass(frozen=True)
+class RegistryFiles:
+    """The person registries of one check, read and validated (``registries``: kind → registry)."""
+
+    registries: dict[str, Registry]
+    exceptions: pd.DataFrame | None = None
+    decisions: pd.DataFrame | None = None
+
+
+def read_registries(files: Mapping[str, Path | None], *, exceptions: Path | None = None,
+                    decisions: Path | None = None) -> RegistryFiles:
+    """Read the registry files given (kind → path; population, roll and attendance required) and the optional
+    exceptions and review decisions.  Raises ``ImportRejected`` listing every issue (nothing is read then)."""
+    from junheng.registry import read_decisions, read_exceptions, read_registry
+
+    for kind in ("population", "roll", "attendance"):
+        if files.get(kind) is None:
+            raise Invalid(f"缺少名单：{kind}", f"missing file: {kind}")
+    regs = {k: read_registry(p, k) for k, p in files.items() if p is not None}
+    return RegistryFiles(regs, read_exceptions(exceptions) if exceptions else None,
+                         read_decisions(decisions) if decisions else None)
+
+
+def check_registries(files: RegistryFiles, out: Path, *, as_of: dt.date, rule: SchoolAgeRule,
+                     engine: str = "duckdb", threshold: float = 0.9, review_floor: float = 0.5) -> dict[str, Any]:
+    """四查三比对 (:func:`junheng.registry.check`) on the registries; the ledgers, links and review sheet are
+    written to ``out`` (:func:`junheng.registry.write_outputs`) for the officers; returns the summary (counts)."""
+    from junheng.registry import check, write_outputs
+
+    r = files.registries
+    result = check(r["population"], r["roll"], r["attendance"], as_of=as_of, poverty=r.get("poverty"),
+                   dibao=r.get("dibao"), disability=r.get("disability"), left_behind=r.get("left_behind"),
+                   exceptions=files.exceptions, decisions=files.decisions, completed=r.get("completed"), rule=rule,
+                   engine=engine, threshold=threshold, review_floor=review_floor)
+    write_outputs(result, out, population=r["population"], roll=r["roll"])
+    return dict(result.summary)
 
 
 # ---------------------------------------------------------------------------------------------------- ledgers
@@ -407,7 +551,7 @@ def ledgers(engine: Engine, actor: Actor, job_id: int, *, township: str | None =
                 continue
             if q and not any(q in str(r.get(k, "")) for k in ("reason", "categories", "grade", "ledger")):
                 continue
-            rows.append(_mask_row(r) if masked else r)
+            rows.append(_personal(actor, r))
         out[name] = rows
     audit.record_now(engine, actor, "care.ledgers.view", f"job {job_id}", org=job.org_code, township=township,
                      school=school, rows={k: len(v) for k, v in out.items()}, masked=masked)
@@ -420,7 +564,7 @@ def personal_ledger_csv(engine: Engine, actor: Actor, job: JobInfo, content: byt
     df = csv_unquote_frame(pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     masked = not sees_full_ids(actor)
     rows = _ledger_rows(actor, job, df, _school_townships(engine))
-    out = pd.DataFrame([_mask_row(r) if masked else r for r in rows], columns=[*df.columns, "township_code"])
+    out = pd.DataFrame([_personal(actor, r) for r in rows], columns=[*df.columns, "township_code"])
     out = csv_safe_frame(out.drop(columns=["township_code"]))
     return out.to_csv(index=False).encode("utf-8-sig"), masked
 
@@ -430,9 +574,33 @@ def open_cases_from_ledgers(engine: Engine, actor: Actor, job_id: int) -> dict[s
     open case keep it.  Each case belongs to its row's org unit (:func:`_row_org`)."""
     job = _ledger_job(engine, actor, job_id)
     schools = _school_townships(engine)
-    n, opened = CaseService(engine).open_from_ledgers(
+    n, opened = CaseService(engine, programme=PROGRAMME).open_from_ledgers(
         _ledger_rows(actor, job, _ledger_frame(engine, job_id, "out_of_school"), schools),
         _ledger_rows(actor, job, _ledger_frame(engine, job_id, "suspected_dropouts"), schools),
         by=actor.username, at=audit.now(), org_of=lambda r: _row_org(r, schools, job.org_code))
     audit.record_now(engine, actor, "care.cases.open", f"job {job_id}", org=job.org_code, children=n, opened=opened)
+    return {"children": n, "opened": opened}
+
+
+def open_cases_from_rows(engine: Engine, actor: Actor, out_of_school: Iterable[dict[str, Any]],
+                         dropouts: Iterable[dict[str, Any]], *, by: str | None = None) -> dict[str, int]:
+    """Open a case (疑似) for every row of a check's 失学 and 疑似辍学 ledgers read from its output folder
+    (``junheng case open``) that the actor's scope covers; children with an open case keep it.  A row belongs to
+    its village's township, else its school's, else the actor's home org unit.  ``by`` is the person the cases'
+    history names (default the actor's user name); the batch is audited."""
+    _require_ledgers(actor)
+    schools = _school_townships(engine)
+    home = actor.home
+
+    def org(r: dict[str, Any]) -> str:
+        return _row_org(r, schools, home)
+
+    def mine(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if _covers(actor, org(r), str(r.get("school_code") or "") or None)]
+
+    n, opened = CaseService(engine, programme=PROGRAMME).open_from_ledgers(
+        mine(out_of_school), mine(dropouts), by=by if by is not None else actor.username, at=audit.now(),
+        org_of=org)
+    audit.record_now(engine, actor, "care.cases.open", "ledger files", org=home, children=n, opened=opened,
+                     **({"by": by} if by is not None else {}))
     return {"children": n, "opened": opened}

@@ -1,7 +1,9 @@
 """Tables of the care workflow (一人一案): cases and their append-only history.
 
 ``care_case`` holds each case's current state with a ``version`` for optimistic
-locking; ``care_event`` holds every action ever taken, with who and when.
+locking; ``care_event`` holds every action ever taken, with who and when.  The
+repository over them is :mod:`junheng.store.cases`; states and actions are the
+codes of the case programme (``care/programmes/kongchuo.toml``).
 Database triggers keep the history append-only even outside the application
 (plain SQL on either backend), on SQLite and PostgreSQL alike:
 

@@ -1,4 +1,7 @@
-"""控辍保学: the case list (by state and township), the case page (timeline, allowed actions), the ledgers."""
+"""控辍保学: the case list (by state and township), the case page (timeline, allowed actions), the ledgers.
+
+States, actions, their forms and labels come from the programme (``junheng.services.care.PROGRAMME``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from junheng.care import PLACEMENTS, RESPONSIBLE_ROLES, STATE_LABELS, CaseState
 from junheng.services import care as K
 from junheng.services import counties as C
 from junheng.services.errors import Conflict, Invalid
@@ -20,22 +22,6 @@ from junheng.web.deps import ActorDep, StateDep, render
 router = APIRouter()
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-Field = tuple[str, str, str, tuple[tuple[str, str], ...]]  # key, label, input kind, options
-ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
-    "verify": (("result", "核实结果", "select", (("confirmed", "确认辍学/失学"), ("not_dropout", "非辍学"))),
-               ("reason", "核实理由（非辍学时必填）", "text", ()), ("evidence", "证明材料（非辍学时必填）", "text", ())),
-    "attempt": (("date", "劝返日期", "date", ()), ("who", "劝返人", "text", ()), ("method", "劝返方式", "text", ()),
-                ("result", "劝返结果", "text", ())),
-    "place": (("placement", "安置方式", "select", tuple((p.value, p.label) for p in PLACEMENTS)),
-              ("detail", "安置说明", "text", ())),
-    "track": (("months", "跟踪月数", "number", ()),),
-    "relapse": (("reason", "再次辍学情况", "text", ()),),
-    "close": (("note", "销号说明", "text", ()),),
-    "assign": (("role", "责任人角色", "select", tuple(RESPONSIBLE_ROLES.items())), ("person", "责任人", "text", ())),
-    "note": (("text", "备注内容", "text", ()),),
-}
-"""The action forms: the fields ``junheng.care.workflow.apply`` reads for each action."""
 
 
 @router.get("/care")
@@ -48,14 +34,14 @@ def case_list(request: Request, actor: ActorDep, state: StateDep, status: str | 
         by_state[r.state] = by_state.get(r.state, 0) + 1
     return render(request, "care_cases.html", {
         "active": "care", "rows": rows, "filters": {"status": status or "", "township": township or ""},
-        "states": [(s.value, STATE_LABELS[s]) for s in CaseState], "by_state": by_state, "opened": opened,
+        "states": [(st.code, st.label) for st in K.PROGRAMME.states], "by_state": by_state, "opened": opened,
+        "programme": K.PROGRAMME,
         "townships": C.townships(state.engine, actor, county)})
 
 
 def _case_ctx(state, actor, case_id: int) -> dict:
     d = K.get_case(state.engine, actor, case_id)
-    return {"active": "care", "d": d, "fields": ACTION_FIELDS, "labels": K.ACTION_LABELS,
-            "roles": RESPONSIBLE_ROLES, "error": None, "conflict": None, "yours": None}
+    return {"active": "care", "d": d, "programme": K.PROGRAMME, "error": None, "conflict": None, "yours": None}
 
 
 @router.get("/care/cases/{case_id}")
@@ -71,7 +57,8 @@ async def case_act(request: Request, case_id: CaseId, actor: ActorDep, state: St
         version = int(str(form.get("version", "")))
     except ValueError:
         raise Invalid("缺少版本号", "missing version") from None
-    keys = {k for f in ACTION_FIELDS.get(action, ()) for k in (f[0],)}
+    spec = K.PROGRAMME.action(action)
+    keys = {f.key for f in spec.fields} if spec else set()  # the programme's fields of this action
     data = {k: str(form.get(k, "")).strip() for k in keys if str(form.get(k, "")).strip()}
     try:
         await run_in_threadpool(K.act, state.engine, actor, case_id, action, data, version=version,
@@ -80,7 +67,7 @@ async def case_act(request: Request, case_id: CaseId, actor: ActorDep, state: St
         ctx = await run_in_threadpool(_case_ctx, state, actor, case_id)
         ctx.update({"error": exc if isinstance(exc, Invalid) else None,
                     "conflict": exc if isinstance(exc, Conflict) else None,
-                    "yours": {"action": action, "label": K.ACTION_LABELS.get(action, action), "data": data}})
+                    "yours": {"action": action, "label": K.action_label(action), "data": data}})
         return render(request, "care_case.html", ctx, status_code=exc.status)
     return RedirectResponse(f"/care/cases/{case_id}", status_code=303)
 

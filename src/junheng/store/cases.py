@@ -1,11 +1,16 @@
-"""The store-backed case service: open, act, read — nothing deleted, concurrent edits detected.
+"""The case repository: open, act, read — nothing deleted, concurrent edits detected.
 
+Cases live in ``care_case`` / ``care_event`` (:mod:`junheng.store.care_models`).
 Each action loads the case's history, applies the pure state machine
-(:mod:`junheng.care.workflow`), then in one transaction appends the event and
-updates the case row only if its ``version`` is still the one the user saw
-(optimistic locking).  If another user changed the case meanwhile, nothing is
-written and ``ConcurrentEdit`` tells the second user the current version and
-what changed; their input is not lost — they can re-apply it to the new state.
+(:func:`junheng.care.apply`, which interprets the case's programme), then in one
+transaction appends the event and updates the case row only if its
+``version`` is still the one the user saw (optimistic locking).  If another
+user changed the case meanwhile, nothing is written and ``ConcurrentEdit``
+tells the second user the current version and what changed; their input is
+not lost — they can re-apply it to the new state.
+
+Rows come back as stored: masking names and ID numbers is the services'
+(:func:`junheng.services.care.mask_personal`), and so are roles, scope and audit.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ import pandas as pd
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from junheng.care.workflow import Case, CaseRules, CaseState, Event, apply, open_case
-from junheng.domain.idnumber import mask_id_number, mask_name
+from junheng.care.programme import KONGCHUO, Programme
+from junheng.care.workflow import Case, CaseRules, Event, apply, open_case
 from junheng.domain.orgcode import township_of
 from junheng.store.care_models import CareCase, CareEvent
 from junheng.store.models import School
+
+CASE_COLUMNS = ["id", "state", "state_label", "name", "id_number", "school_code", "township_code", "deadline",
+                "overdue", "version"]
+"""The columns of :meth:`CaseService.cases` when there is no case."""
 
 
 class ConcurrentEdit(RuntimeError):
@@ -51,32 +60,36 @@ class CaseRecord:
 
 
 class CaseService:
-    """Cases in the database at ``engine``."""
+    """Cases of ``programme`` in the database at ``engine`` (deadlines: the programme's, or ``rules``)."""
 
-    def __init__(self, engine: Engine, *, rules: CaseRules | None = None) -> None:
+    def __init__(self, engine: Engine, *, rules: CaseRules | None = None, programme: Programme = KONGCHUO) -> None:
         self.engine = engine
         self.rules = rules or CaseRules()
+        self.programme = programme
+        self._terminal = [s.code for s in programme.states if s.terminal]
 
     # ------------------------------------------------------------------ writing
     def open(self, child_key: str, source: str, *, by: str, at: dt.datetime, name: str = "",
              id_number: str | None = None, student_id: str | None = None, school_code: str | None = None,
              village_code: str | None = None, responsible: dict[str, str] | None = None,
              org_code: str | None = None) -> int:
-        """Open a case (state 疑似); if the child already has a case not yet closed, return its id.
+        """Open a case (the programme's initial state, 疑似); if the child already has a case not yet closed,
+        return its id.
 
         ``org_code`` is the org unit the case belongs to (default: the village's township, else the school's).
         """
         with self.engine.begin() as conn:
             existing = conn.execute(select(CareCase.id).where(
-                CareCase.child_key == child_key, CareCase.state != CaseState.CLOSED.value)).scalar()
+                CareCase.child_key == child_key, CareCase.state.notin_(self._terminal))).scalar()
             if existing is not None:
                 return int(existing)
-            case = open_case(child_key, source, by=by, at=at, rules=self.rules, responsible=responsible)
+            case = open_case(child_key, source, by=by, at=at, rules=self.rules, responsible=responsible,
+                             programme=self.programme)
             township = township_of(village_code)
             if org_code is None and township is None and school_code:
                 org_code = conn.execute(select(School.township_code).where(School.code == school_code)).scalar()
             cid = conn.execute(insert(CareCase).values(
-                child_key=child_key, source=source, state=case.state.value, version=case.version,
+                child_key=child_key, source=source, state=case.state, version=case.version,
                 id_number=id_number, name=name, student_id=student_id, school_code=school_code,
                 village_code=village_code, township_code=township, opened_on=case.opened_on,
                 deadline=case.deadline, tracking_until=None, responsible=case.responsible,
@@ -122,13 +135,13 @@ class CaseService:
         if record.case.version != expected_version:
             raise ConcurrentEdit(case_id, expected_version, record.case.version,
                                  list(record.case.history[expected_version:]))
-        new = apply(record.case, action, data, by=by, at=at, rules=self.rules)
+        new = apply(record.case, action, data, by=by, at=at, rules=self.rules, programme=self.programme)
         ev = new.history[-1]
         try:
             with self.engine.begin() as conn:
                 res = conn.execute(update(CareCase).where(
                     CareCase.id == case_id, CareCase.version == expected_version).values(
-                    state=new.state.value, version=new.version, deadline=new.deadline,
+                    state=new.state, version=new.version, deadline=new.deadline,
                     tracking_until=new.tracking_until, responsible=new.responsible))
                 if res.rowcount != 1:
                     raise _Stale
@@ -143,6 +156,7 @@ class CaseService:
 
     # ------------------------------------------------------------------ reading
     def get(self, case_id: int) -> CaseRecord:
+        """One case with its whole history (``KeyError`` if there is none)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(CareCase).where(CareCase.id == case_id)).mappings().one_or_none()
             if row is None:
@@ -151,14 +165,15 @@ class CaseService:
                 CareEvent.case_id == case_id).order_by(CareEvent.seq)).mappings().all()
             history = tuple(Event(e["seq"], e["action"], e["from_state"], e["to_state"], e["actor"], e["at"],
                                   dict(e["data"] or {})) for e in events)
-        case = Case(row["child_key"], row["source"], CaseState(row["state"]), int(row["version"]), row["opened_on"],
-                    row["deadline"], row["tracking_until"], dict(row["responsible"] or {}), history)
+        case = Case(row["child_key"], row["source"], str(row["state"]), int(row["version"]), row["opened_on"],
+                    row["deadline"], row["tracking_until"], dict(row["responsible"] or {}), history,
+                    self.programme.code)
         return CaseRecord(int(row["id"]), case, row["id_number"], row["name"], row["student_id"], row["school_code"],
                           row["village_code"], row["township_code"], row["org_code"] or "")
 
     def cases(self, *, state: str | None = None, township: str | None = None, school: str | None = None,
-              today: dt.date | None = None, masked: bool = True) -> pd.DataFrame:
-        """The case list (names and ID numbers masked unless ``masked=False``)."""
+              today: dt.date | None = None) -> pd.DataFrame:
+        """The case list as stored (names and ID numbers unmasked), with ``state_label`` and ``overdue``."""
         q = select(CareCase.__table__)
         if state:
             q = q.where(CareCase.state == state)
@@ -169,15 +184,11 @@ class CaseService:
         with self.engine.connect() as conn:
             df = pd.DataFrame(conn.execute(q.order_by(CareCase.id)).mappings().all())
         if df.empty:
-            return pd.DataFrame(columns=["id", "state", "state_label", "name", "id_number", "school_code",
-                                         "township_code", "deadline", "overdue", "version"])
+            return pd.DataFrame(columns=CASE_COLUMNS)
         today = today or dt.date.today()
-        df["state_label"] = df["state"].map(lambda s: CaseState(s).label)
-        df["overdue"] = [s != "closed" and d is not None and not pd.isna(d) and today > d
+        df["state_label"] = df["state"].map(lambda s: self.programme.state(s).label.zh)
+        df["overdue"] = [s not in self._terminal and d is not None and not pd.isna(d) and today > d
                          for s, d in zip(df["state"], df["deadline"], strict=True)]
-        if masked:
-            df["name"] = df["name"].map(mask_name)
-            df["id_number"] = df["id_number"].map(mask_id_number)
         return df
 
     def events(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pd.DataFrame:
