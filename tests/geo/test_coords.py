@@ -25,6 +25,7 @@ def _pairs() -> list[tuple[float, float, float, float]]:
     return rows
 
 
+@pytest.mark.usefixtures("shared_dir")
 def test_matches_the_shared_data_conversion() -> None:
     pairs = _pairs()
     assert len(pairs) >= 8

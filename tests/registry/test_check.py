@@ -107,6 +107,7 @@ def test_outputs_have_the_published_columns(regs: dict, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "linkage_model.json").read_text())["link_type"] == "link_only"
 
 
+@pytest.mark.spark
 def test_spark_gives_the_same_ledgers_as_duckdb(regs: dict) -> None:
     """One small run on PySpark local mode (≈ 15 s to start Spark)."""
     duck = _run(regs)

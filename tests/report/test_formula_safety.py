@@ -189,7 +189,7 @@ def test_assessment_xlsx(tmp_path: Path) -> None:
 
 def test_layout_xlsx(tmp_path: Path) -> None:
     from junheng.plan.layout import SchoolLayout, load_layout_rules
-    from junheng.plan.outputs import write_xlsx
+    from junheng.report.layout import write_xlsx
 
     rules = load_layout_rules(overrides={"stage": {"primary": {"min_size": 0}, "junior": {"min_size": 0}}})
     layout = SchoolLayout.from_tables(evil_tables(), year=2027, rules=rules)

@@ -107,6 +107,7 @@ def test_dict_is_deterministic(demo) -> None:  # type: ignore[no-untyped-def]
     assert [c["cv"] for c in again["cvs"]] == [c["cv"] for c in data["cvs"]]
 
 
+@pytest.mark.slow
 def test_cli_assess_from_a_workbook(tmp_path: Path) -> None:
     from junheng.io.template import write_workbook
 

@@ -275,13 +275,6 @@ def _with_variables(pack: Pack, ns: dict[str, Any], stage: str) -> dict[str, Any
     return ns
 
 
-def _namespace(pack: Pack, frame: pd.DataFrame, stage: str) -> dict[str, Any]:
-    ns: dict[str, Any] = {c: frame[c].to_numpy(dtype=float) for c in frame.columns
-                          if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
-    ns.update(_params_ns(pack))
-    return _with_variables(pack, ns, stage)
-
-
 def field_names(pack: Pack, expr: Expression | None, stage: str) -> set[str]:
     """The registry fields an expression reads, through the pack's variables (not parameters)."""
     if expr is None:
@@ -307,7 +300,8 @@ def _ev(space: Mapping[str, Any], e: Expression, n: int) -> np.ndarray:
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a == b) | (np.isnan(a) & np.isnan(b))
+    same: np.ndarray = np.equal(a, b) | (np.isnan(a) & np.isnan(b))
+    return same
 
 
 def evaluate_indicators(pack: Pack, units: pd.DataFrame) -> pd.DataFrame:

@@ -14,14 +14,15 @@ from typing import Any
 
 import pandas as pd
 
+from junheng.domain.labels import zh_map
 from junheng.standards.evidence import Evidence
 from junheng.standards.model import frozen_map
 
 PASS, FAIL, INCOMPLETE = "pass", "fail", "incomplete"
-VERDICT_ZH = {PASS: "达标", FAIL: "未达标", INCOMPLETE: "待认定"}
-STATUS_ZH = {"met": "达到", "not_met": "未达到", "unknown": "待认定", "not_applicable": "不适用",
-             "ahead": "已提前达到", "open": "尚未达到"}
-STAGE_ZH = {"preschool": "学前", "primary": "小学", "junior": "初中", "senior": "高中"}
+# views of junheng.domain.labels, imported by the engine, the reports and the CLI
+VERDICT_ZH = zh_map("verdict")
+STATUS_ZH = zh_map("indicator_status")
+STAGE_ZH = zh_map("stage")
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,3 @@ class Assessment:
             if c.stage == stage and c.indicator == indicator:
                 return c
         raise KeyError((stage, indicator))
-
-    def failing_units(self) -> pd.DataFrame:
-        """Units that do not pass the school rule, with their stage and name."""
-        if self.units.empty:
-            return self.units
-        return self.units[self.units["school_verdict"] != PASS]

@@ -2,8 +2,10 @@
 
 Each enum value is the stable English identifier stored in the database and used
 in code; ``label`` is the simplified-Chinese name shown to users and written in
-templates.  ``from_label`` accepts either form, so a workbook may carry the
-Chinese label or the identifier.
+templates.  The import (:mod:`junheng.io.cells`) accepts the label, the
+identifier or an alias of ``_ALIASES``, so a workbook may carry any of them.
+The English labels, and the labels of codes that are not enums, are in
+:mod:`junheng.domain.labels`.
 """
 
 from __future__ import annotations
@@ -17,19 +19,6 @@ class _Labelled(StrEnum):
     @property
     def label(self) -> str:
         return _LABELS[type(self).__name__][self.value]
-
-    @classmethod
-    def from_label(cls, text: str) -> _Labelled:
-        """Return the member whose label or value equals ``text`` (stripped)."""
-        text = str(text).strip()
-        labels = _LABELS[cls.__name__]
-        for value, label in labels.items():
-            if text in (value, label):
-                return cls(value)
-        for value, aliases in _ALIASES.get(cls.__name__, {}).items():
-            if text in aliases:
-                return cls(value)
-        raise ValueError(text)
 
     @classmethod
     def labels(cls) -> list[str]:

@@ -48,7 +48,6 @@ class SheetSpec:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     help: str = ""
-    yearly: bool = False
     personal: bool = False  # holds personal data (names, ID numbers)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -158,7 +157,6 @@ SCHOOL_YEARS = SheetSpec(
         _amount("training_funds", "教师培训经费", "teacher training funds", "元"),
     ),
     primary_key=("school_code", "year"),
-    yearly=True,
     help="每校每学年一行：校舍、场地、设备等一贯制学校各学段共享的资源。",
 )
 
@@ -236,7 +234,6 @@ SECTION_YEARS = SheetSpec(
         _count("principals_age_le45", "45岁及以下校级领导", "principals aged 45 or younger"),
     ),
     primary_key=("school_code", "year", "stage"),
-    yearly=True,
     help="每校每学年每学段一行（一贯制学校的小学部、初中部分行填写）。",
 )
 
@@ -275,7 +272,6 @@ TEACHER_TRAINING = SheetSpec(
         _amount("hours", "培训学时", "training hours", "学时", required=True),
     ),
     primary_key=("teacher_id", "year"),
-    yearly=True,
     personal=True,  # tied to the individual teacher records
 )
 
@@ -310,7 +306,6 @@ POPULATION = SheetSpec(
         _count("population", "人口数", "population", required=True),
     ),
     primary_key=("village_code", "year", "age"),
-    yearly=True,
 )
 
 BIRTHS = SheetSpec(
@@ -321,7 +316,6 @@ BIRTHS = SheetSpec(
         _count("births", "出生人口", "births", required=True),
     ),
     primary_key=("village_code", "year"),
-    yearly=True,
 )
 
 SHEETS: tuple[SheetSpec, ...] = (

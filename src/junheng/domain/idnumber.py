@@ -73,18 +73,11 @@ def parse_id_number(text: str) -> IdNumber:
     return IdNumber(s, birth, sex, upgraded)
 
 
-def is_valid_id_number(text: str) -> bool:
-    try:
-        parse_id_number(text)
-    except IdNumberError:
-        return False
-    return True
-
-
 def check_chars_vectorised(first17: np.ndarray) -> np.ndarray:
     """Check characters for an (n, 17) uint8 array of digits; returns an array of str."""
     total = (first17.astype(np.int64) * np.asarray(WEIGHTS, dtype=np.int64)).sum(axis=1) % 11
-    return np.asarray(list(CHECK_CHARS))[total]
+    chars: np.ndarray = np.asarray(list(CHECK_CHARS))[total]
+    return chars
 
 
 def mask_id_number(value: str | None) -> str:

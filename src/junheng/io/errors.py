@@ -2,16 +2,14 @@
 
 Every error carries a stable code (``E1xx`` cell errors, ``E2xx`` row/cross-field
 rules, ``E3xx`` references and duplicates, ``E4xx`` file and sheet structure, ``E5xx`` the importer's scope) and
-a Chinese message; ``to_frame`` and ``write_error_report`` give the table the
-user sees and the Excel error report.
+a Chinese message; ``write_error_report`` gives the Excel error report the user
+downloads.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
 
 ERROR_CODES: dict[str, str] = {
     "E101": "必填项为空",
@@ -83,15 +81,6 @@ class ImportRejected(Exception):
     def __init__(self, issues: list[ValidationIssue]) -> None:
         super().__init__(f"{len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported")
         self.issues = issues
-
-
-def to_frame(issues: list[ValidationIssue]) -> pd.DataFrame:
-    rows = []
-    for i in issues:
-        d = asdict(i)
-        d["title"] = i.title
-        rows.append({REPORT_COLUMNS[k]: d[k] for k in REPORT_COLUMNS})
-    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS.values()))
 
 
 def write_error_report(issues: list[ValidationIssue], path: str | Path) -> Path:

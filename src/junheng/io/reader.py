@@ -418,11 +418,3 @@ def parse_file(path: str | Path, *, table: str | None = None, max_rows: int | No
         issues.append(ValidationIssue("E401", path.name, "", None, "", ".xlsx 或 .csv", suffix or "无扩展名"))
         sheets = {}
     return ParsedFile(path, sheets, issues, sha)
-
-
-def merge_parsed(files: Iterable[ParsedFile]) -> dict[str, list[ParsedSheet]]:
-    out: dict[str, list[ParsedSheet]] = {}
-    for pf in files:
-        for key, sheet in pf.sheets.items():
-            out.setdefault(key, []).append(sheet)
-    return out

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from junheng.domain import fields as F
+from junheng.domain.labels import zh_map
 from junheng.domain.tables import YearTables
 from junheng.domain.textsafe import neutralise_workbook
 from junheng.io.reader import INSTRUCTIONS_SHEET, column_letter
@@ -31,8 +32,7 @@ REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 KEY_FONT = Font(color="808080", size=8)
 LAST_ROW = 1048576
 
-KIND_ZH = {"int": "整数", "float": "数值", "str": "文本", "bool": "是/否", "date": "日期", "code": "代码",
-           "enum": "选项", "list": "面积列表"}
+KIND_ZH = zh_map("field_kind")
 
 
 def _cell_value(f: F.Field, v: object) -> object:

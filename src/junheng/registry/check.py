@@ -63,7 +63,6 @@ REASONS = {
     "graduated": "学籍显示毕业，但无完成义务教育的证据，待核实",
     "completion_review": "疑似已完成义务教育，待人工核对",
 }
-AUX_KINDS = ("poverty", "dibao", "disability", "left_behind")
 
 OUT_OF_SCHOOL_COLUMNS = ["id_number", "name", "birth_date", "village_code", "reason"]
 DROPOUT_COLUMNS = ["student_id", "id_number", "name", "school_code", "grade"]

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from junheng.domain.labels import zh_map
 from junheng.io.errors import ImportRejected, ValidationIssue
 from junheng.registry.normalise import TEXT, normalise_ids, normalise_names, normalise_sex, parse_dates
 
@@ -57,10 +58,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "completed": ("name", "completion", "evidence"),
 }
 
-KIND_ZH = {"population": "户籍人口", "roll": "学籍", "attendance": "在校", "poverty": "脱贫户/监测户",
-           "dibao": "低保/特困", "disability": "残疾儿童", "left_behind": "留守儿童",
-           "completed": "已完成义务教育"}
-"""Chinese name of each registry, also its category label in ``priority.csv``."""
+KIND_ZH = zh_map("registry_kind")
+"""Chinese name of each registry (junheng.domain.labels), also its category label in ``priority.csv``."""
 
 ZH_COLUMNS = {"身份证号": "id_number", "姓名": "name", "性别": "sex", "出生日期": "birth_date",
               "村/社区代码": "village_code", "户籍村代码": "village_code", "学籍号": "student_id",

@@ -20,9 +20,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from junheng.assess.results import STAGE_ZH, STATUS_ZH, VERDICT_ZH, Assessment
+from junheng.domain.labels import zh_map
 from junheng.domain.textsafe import neutralise_workbook
 from junheng.report.rectification import rectification_rows
 
+AREA_ZH = zh_map("area")
 RED = PatternFill(start_color="F8CBAD", end_color="F8CBAD", fill_type="solid")
 GREEN = PatternFill(start_color="C6EFCE", end_color="C6EFCE", fill_type="solid")
 YELLOW = PatternFill(start_color="FFEB9C", end_color="FFEB9C", fill_type="solid")
@@ -99,7 +101,7 @@ def write_xlsx(a: Assessment, path: str | Path) -> Path:
             key = (u["unit_code"], u["stage"])
             vals = [wide.loc[key, c] if key in wide.index and c in wide.columns else None for c in codes]
             rows.append([u["unit_code"], u["name"], STAGE_ZH.get(u["stage"], u["stage"]),
-                         {"urban": "城区", "town": "镇区", "rural": "乡村"}.get(str(u.get("area")), ""), u["students"],
+                         AREA_ZH.get(str(u.get("area")), ""), u["students"],
                          *vals, u.get("n_pass"), VERDICT_ZH.get(str(u.get("school_verdict")), ""), u.get("sites", "")])
         ws = _sheet(wb, "资源配置", header, rows, formats={5 + k: "0.00" for k in range(1, len(codes) + 1)},
                     widths={2: 22, len(header): 24})

@@ -6,8 +6,6 @@ from typing import Any
 
 from junheng.assess.results import STAGE_ZH, Assessment
 
-ResponsibleUnit = str
-
 
 def rectification_rows(a: Assessment) -> list[list[Any]]:
     """Rows ``[对象, 问题, 整改内容, 数量, 单位, 责任单位, 完成时限]``.

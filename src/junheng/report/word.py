@@ -25,7 +25,6 @@ from junheng.report.fonts import WORD_EAST_ASIAN_FONT
 from junheng.report.rectification import rectification_rows
 
 RED = RGBColor(0xC0, 0x39, 0x2B)
-AREA_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村"}
 
 
 def _font(style: Any, size: float | None = None) -> None:

@@ -1,6 +1,7 @@
 """Standard packs and plan targets as versioned TOML data, with their loader and validator.
 
-See ``docs/dev/assessment.md`` for the pack format and reference/standards.md for the rules.
+See ``docs/dev/assessment.md`` for the pack format, ``docs/dev/standards.md`` for the schema
+(:mod:`junheng.standards.schema`) and its errors, and reference/standards.md for the rules.
 """
 
 from junheng.standards.evidence import Evidence, evidence_from_records, load_evidence

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from junheng.standards.loader import PackError, PackIssue
+from junheng.standards.schema import PackError, PackIssue
 
 STATUSES = ("met", "not_met", "unknown")
 _KEYS = {"item", "status", "value", "document", "note", "by", "date"}

@@ -2,17 +2,24 @@
 
 Packs shipped with Junheng live in ``junheng/standards/packs/*.toml`` (national
 standards), ``packs/plans/*.toml`` (local plans) and ``packs/overrides/*.toml``
-(provincial rules).  They are read exactly like a user's own file.  Validation
-collects every problem with its file and key and a Chinese message (STYLE.md,
-"Errors speak to the user"), so ``junheng standards check FILE`` can list them
-all at once.
+(provincial rules).  They are read exactly like a user's own file.
+
+The schema is declared once, in :mod:`junheng.standards.schema`: a pack file is
+validated against ``PackDoc`` and its cross-references are checked here (parts
+declared, expressions reading known names, unique codes); an override file is
+validated against ``OverrideDoc`` and the keys it names must exist in the pack,
+then the pack with the override merged in is validated again as a pack.  Every
+problem is a :class:`PackIssue` with its file, dotted key and a Chinese message
+(STYLE.md, "Errors speak to the user"), so ``junheng standards check FILE`` lists
+them all at once.  The validated document is then built into the frozen
+:mod:`junheng.standards.model` the engine reads.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,9 +28,6 @@ from junheng.domain import fields as F
 from junheng.standards.expr import Expression, ExpressionError
 from junheng.standards.model import (
     ALL,
-    METRICS,
-    RULES,
-    STAGE_KEYS,
     ByStage,
     CvRule,
     Indicator,
@@ -35,96 +39,36 @@ from junheng.standards.model import (
     TargetValue,
     frozen_map,
 )
-
-SHARED_RESOURCES = (
-    "land_area", "building_area", "teaching_aux_area", "indoor_sports_area", "sports_ground_area",
-    "equipment_value", "computers", "multimedia_classrooms", "books", "boarding_beds",
+from junheng.standards.schema import (
+    FilterDoc,
+    Loc,
+    OverrideDoc,
+    PackDoc,
+    PackError,
+    PackIssue,
+    ParametersDoc,
+    dotted_key,
+    validate_document,
 )
-"""School-year columns shared by the stage sections of a multi-level school (standards.md §2.3)."""
 
-DEFAULT_PARAMETERS: dict[str, Any] = {
-    # §2.3 [P]: weighted-enrolment split of shared physical resources, 小学:初中:高中 = 1:1.1:1.32.
-    # Attached pre-school classes (学前班/附设幼儿班) take no share by default [U]: the national
-    # weights name none, so 0 follows the 申报表, which counts only 小学/初中 pupils.
-    "split_weights": {"preschool": 0.0, "primary": 1.0, "junior": 1.1, "senior": 1.32},
-    # [U] The other reading of the pre-school share (a pre-school pupil weighs like a primary pupil):
-    # the resources are assessed again with it and the notes say which verdicts it changes.
-    "preschool_weight_alternative": 1.0,
-    # §2.3 [P]: 完全中学 初中:高中 = 1:1.2.
-    "split_weights_complete_secondary": {"junior": 1.0, "senior": 1.2},
-    "shared_resources": list(SHARED_RESOURCES),
-    # §2.4 [P]: teaching points merged into their parent school by default; "separate" keeps each site;
-    # "exclude" leaves them out (the 2012 表Ⅱ excluded 小学教学点 [C]).
-    "teaching_points": "merge",
-    # §2.4: exclude teaching points with fewer pupils than this (河北: 50); 0 keeps all.
-    "teaching_point_min_students": 0,
-    # §2.4 [U]: 民办 schools inside the calculation unless a province says otherwise.
-    "include_private": True,
-    # §1.1 (河北 scope): 特殊教育学校 are outside 资源配置.
-    "exclude_special_schools": True,
-    # §1.1 definition notes [P]: subtract 室内体育用房 from 教学及辅助用房 (1) or not (0).
-    "subtract_indoor_sports": 0,
-    # Missing is not zero: a blank cell that an indicator reads makes the value unknown ("missing",
-    # default; the school and the CV are not judged and the notes name school and field), or, where a
-    # province says blank means 0 as on the 教育事业统计 forms, counts as 0 ("zero", still named).
-    "missing_values": "missing",
-    # §2.4 [C for the 2012 表Ⅱ]: schools not run by the county (省/市直属、高校附属、企业办学) by code;
-    # the registry has no 举办者 level, so the county lists them.  Left out of 资源配置 with a note.
-    "excluded_schools": [],
-    # §4.3: 公用经费基准定额 region ("central_west" or "east") and the dated table.
-    "funding_region": "central_west",
-    "base_funding": [
-        {"from": 2016, "region": "central_west", "primary": 600.0, "junior": 800.0},
-        {"from": 2016, "region": "east", "primary": 650.0, "junior": 850.0},
-    ],
-    "cv_decimals": 3,
-}
+__all__ = [
+    "DEFAULT_PARAMETERS",
+    "FIELD_NAMES",
+    "PackError",
+    "PackIssue",
+    "apply_override",
+    "check_pack_file",
+    "list_packs",
+    "load_pack",
+]
 
-_STR_CHOICES = {
-    "teaching_points": ("merge", "separate", "exclude"),
-    "missing_values": ("zero", "missing"),
-    "funding_region": ("central_west", "east"),
-}
+DEFAULT_PARAMETERS: dict[str, Any] = ParametersDoc().as_parameters()
+"""The national defaults every pack starts from; declared with their sources in ``schema.ParametersDoc``."""
 
-_TOP_KEYS = {
-    "code", "kind", "name", "name_en", "source", "version", "stages", "parameters", "variables", "part",
-    "indicator", "item", "school_rule", "cv_rule", "target", "note",
-}
-_INDICATOR_KEYS = {
-    "code", "name", "name_en", "part", "numerator", "denominator", "factor", "threshold", "cv_limit", "unit",
-    "gap_unit", "gap_integer", "source", "confidence", "note",
-}
-_ITEM_KEYS = {"code", "name", "name_en", "part", "rule", "number", "threshold", "params", "source", "confidence", "note"}
-_TARGET_KEYS = {
-    "code", "name", "name_en", "metric", "op", "values", "numerator", "denominator", "factor", "stages", "filter",
-    "numerator_filter", "denominator_filter", "unit", "source", "note",
-}
-_FILTER_KEYS = {"area", "school_type", "ownership", "stages"}
-_OPS = (">=", "<=", ">", "<", "==")
-_KINDS = ("compulsory", "preschool", "plan")
-
-# Field keys an expression may read: the stage-section and school-year columns.
 FIELD_NAMES = frozenset(F.SECTION_YEARS.keys) | frozenset(F.SCHOOL_YEARS.keys)
+"""Field keys an expression may read: the stage-section and school-year columns."""
 
-
-@dataclass(frozen=True)
-class PackIssue:
-    """One validation problem: the file, the key path inside it and a message (Chinese / English)."""
-
-    file: str
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}"
-
-
-class PackError(ValueError):
-    """A pack or override file is invalid; ``issues`` lists every problem found."""
-
-    def __init__(self, issues: Iterable[PackIssue]):
-        self.issues = tuple(issues)
-        super().__init__("\n".join(str(i) for i in self.issues))
+Problem = tuple[Loc, str]
 
 
 # --------------------------------------------------------------------------- locating files
@@ -171,9 +115,8 @@ def load_pack(code_or_path: str | Path, *, overrides: Iterable[str | Path] = ())
     raw = _read(path)
     if "overrides" in raw:
         raise PackError([PackIssue(str(path), "overrides", "这是覆盖文件，不是标准包 / this is an override file, not a pack")])
-    issues: list[PackIssue] = []
-    pack = _build_pack(raw, str(path), issues)
-    if issues or pack is None:
+    pack, issues = _pack(raw, str(path))
+    if pack is None:
         raise PackError(issues)
     for ov in overrides:
         pack = apply_override(pack, ov)
@@ -188,9 +131,8 @@ def apply_override(pack: Pack, override: str | Path | Mapping[str, Any]) -> Pack
     else:
         path = _resolve(override, "overrides")
         raw, name, file = _read(path), path.stem, str(path)
-    issues: list[PackIssue] = []
-    out = _apply(pack, raw, file, issues)
-    if issues:
+    out, issues = _overridden(pack, raw, file)
+    if out is None:
         raise PackError(issues)
     return replace(out, overrides=(*pack.overrides, name))
 
@@ -202,449 +144,295 @@ def check_pack_file(path: str | Path) -> list[PackIssue]:
         raw = _read(p)
     except PackError as exc:
         return list(exc.issues)
-    issues: list[PackIssue] = []
-    if "overrides" in raw:
-        target = raw["overrides"]
-        try:
-            base = load_pack(target)
-        except (FileNotFoundError, PackError) as exc:
-            return [PackIssue(str(p), "overrides", f"所覆盖的标准包无法加载 / cannot load the pack it overrides: {exc}")]
-        _apply(base, raw, str(p), issues)
-    else:
-        _build_pack(raw, str(p), issues)
-    return issues
+    if "overrides" not in raw:
+        return _pack(raw, str(p))[1]
+    target = raw["overrides"]
+    try:
+        if not isinstance(target, str):
+            raise FileNotFoundError(f"应为标准包代码 / expected a pack code, got {target!r}")
+        base = load_pack(target)
+    except (FileNotFoundError, PackError) as exc:
+        return [PackIssue(str(p), "overrides", f"所覆盖的标准包无法加载 / cannot load the pack it overrides: {exc}")]
+    return _overridden(base, raw, str(p))[1]
 
 
-# --------------------------------------------------------------------------- building
-class _Ctx:
-    def __init__(self, file: str, issues: list[PackIssue]):
-        self.file, self.issues = file, issues
-
-    def err(self, key: str, msg: str) -> None:
-        self.issues.append(PackIssue(self.file, key, msg))
-
-
-def _check_keys(ctx: _Ctx, where: str, data: Mapping[str, Any], allowed: set[str]) -> None:
-    for k in data:
-        if k not in allowed:
-            ctx.err(f"{where}.{k}" if where else k, f"未知的键 / unknown key (允许 / allowed: {', '.join(sorted(allowed))})")
+# --------------------------------------------------------------------------- packs
+def _pack(raw: Mapping[str, Any], file: str) -> tuple[Pack | None, list[PackIssue]]:
+    """Validate a pack document (schema, then cross-references) and build it; None and the issues if invalid."""
+    doc, problems = validate_document(PackDoc, raw)
+    problems += _references(raw)
+    if doc is None or problems:
+        return None, [PackIssue(file, dotted_key(raw, loc), msg) for loc, msg in problems]
+    return _build(doc, file), []
 
 
-def _num(ctx: _Ctx, key: str, value: Any, *, positive: bool = False) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        ctx.err(key, f"应为数字 / expected a number, got {value!r}")
-        return None
-    if positive and value <= 0:
-        ctx.err(key, f"应为正数 / must be positive, got {value!r}")
-        return None
-    return float(value)
+def _entries(raw: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
+    """The tables of the array ``key`` with their index (entries that are not tables are skipped)."""
+    value = raw.get(key)
+    return [(i, d) for i, d in enumerate(value) if isinstance(d, Mapping)] if isinstance(value, list) else []
 
 
-def _by_stage(ctx: _Ctx, key: str, value: Any, conv: Any) -> ByStage:
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for stage, v in value.items():
-            if stage not in (*STAGE_KEYS, ALL):
-                ctx.err(f"{key}.{stage}", f"未知学段 / unknown stage (允许 / allowed: {', '.join((*STAGE_KEYS, ALL))})")
-                continue
-            c = conv(ctx, f"{key}.{stage}", v)
-            if c is not None:
-                out[stage] = c
-        return ByStage(frozen_map(out))
-    c = conv(ctx, key, value)
-    return ByStage(frozen_map({ALL: c} if c is not None else {}))
+def _table(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
-def _expr_conv(names: frozenset[str]) -> Any:
-    def conv(ctx: _Ctx, key: str, value: Any) -> Expression | None:
-        if not isinstance(value, str):
-            ctx.err(key, f"应为表达式字符串 / expected an expression string, got {value!r}")
-            return None
-        try:
-            e = Expression.parse(value)
-        except ExpressionError as exc:
-            ctx.err(key, str(exc))
-            return None
-        unknown = sorted(e.names - names)
-        if unknown:
-            ctx.err(key, f"表达式中有未知字段 / unknown names in expression: {', '.join(unknown)}")
-            return None
-        return e
+def _references(raw: Mapping[str, Any]) -> list[Problem]:
+    """Cross-reference checks on the raw document; values the schema rejects are skipped, not reported twice."""
+    out: list[Problem] = []
+    params = {**DEFAULT_PARAMETERS, **_table(raw.get("parameters"))}
+    names = set(FIELD_NAMES) | {k for k, v in params.items() if isinstance(v, int | float)}
+    for name, spec in _table(raw.get("variables")).items():  # a variable may read the ones before it
+        out += _unknown_names(("variables", name), spec, names, by_stage=True)
+        names.add(name)
 
-    return conv
+    parts = {d.get("code") for _, d in _entries(raw, "part")}
+    for what in ("indicator", "item"):
+        for i, d in _entries(raw, what):
+            if isinstance(d.get("part"), str) and d["part"] not in parts:
+                out.append(((what, i, "part"), f"未声明的部分 / undeclared part: {d['part']}"))
+    for i, d in _entries(raw, "indicator"):
+        for k in ("numerator", "denominator"):
+            out += _unknown_names(("indicator", i, k), d.get(k), names, by_stage=True)
+    for i, d in _entries(raw, "target"):
+        out += _target_references(i, d, names)
+    for what in ("part", "indicator", "item", "target"):
+        out += _duplicates(what, [d.get("code") for _, d in _entries(raw, what)])
 
-
-def _num_conv(ctx: _Ctx, key: str, value: Any) -> float | None:
-    return _num(ctx, key, value)
-
-
-def _parameters(ctx: _Ctx, raw: Any, kind: str) -> dict[str, Any]:
-    params = dict(DEFAULT_PARAMETERS)  # every kind starts from the national defaults
-    if raw is None:
-        return params
-    if not isinstance(raw, Mapping):
-        ctx.err("parameters", "应为表 / expected a table")
-        return params
-    for k, v in raw.items():
-        _check_parameter(ctx, f"parameters.{k}", k, v, params.get(k))
-        params[k] = v
-    return params
+    min_pass = _table(raw.get("school_rule")).get("min_pass")
+    if isinstance(min_pass, int) and min_pass > len(_entries(raw, "indicator")):
+        out.append((("school_rule", "min_pass"), "大于指标数 / larger than the number of indicators"))
+    cv_rule = _table(raw.get("cv_rule"))
+    if cv_rule.get("mode") == "mean" and not cv_rule.get("limit"):
+        out.append((("cv_rule", "limit"), "mean 模式需要综合差异系数限值 / mode mean needs a limit"))
+    if raw.get("kind") != "plan" and (_entries(raw, "indicator") or _entries(raw, "item")) and not parts:
+        out.append((("part",), "至少需要一个部分 / at least one part is required"))
+    return out
 
 
-def _check_parameter(ctx: _Ctx, key: str, name: str, value: Any, default: Any) -> None:
-    if name in _STR_CHOICES and value not in _STR_CHOICES[name]:
-        ctx.err(key, f"取值应为 / must be one of {', '.join(_STR_CHOICES[name])}; got {value!r}")
-    elif name in ("split_weights", "split_weights_complete_secondary"):
-        if not isinstance(value, Mapping):
-            ctx.err(key, "应为按学段的权重表 / expected a table of weights by stage")
-        else:
-            for s, w in value.items():
-                if s not in STAGE_KEYS:
-                    ctx.err(f"{key}.{s}", "未知学段 / unknown stage")
-                elif _num(ctx, f"{key}.{s}", w) is not None and w < 0:
-                    ctx.err(f"{key}.{s}", "权重不能为负 / weight must be ≥ 0")
-    elif name == "shared_resources":
-        if not isinstance(value, list) or any(v not in F.SCHOOL_YEARS.keys for v in value):
-            ctx.err(key, "应为学校年度数据字段列表 / expected a list of school_year fields")
-    elif name == "base_funding":
-        if not isinstance(value, list):
-            ctx.err(key, "应为数组 / expected an array of tables")
-        else:
-            for i, row in enumerate(value):
-                if not isinstance(row, Mapping) or not {"from", "region", "primary", "junior"} <= set(row):
-                    ctx.err(f"{key}[{i}]", "需要 from, region, primary, junior / needs from, region, primary, junior")
-    elif name == "excluded_schools":
-        if not isinstance(value, list) or any(not isinstance(v, str) or not v.isdigit() for v in value):
-            ctx.err(key, "应为学校标识码字符串列表 / expected a list of school codes (strings of digits)")
-    elif name == "preschool_weight_alternative":
-        n = _num(ctx, key, value)
-        if n is not None and n < 0:
-            ctx.err(key, "权重不能为负 / weight must be ≥ 0")
-    elif name in ("include_private", "exclude_special_schools"):
-        if not isinstance(value, bool):
-            ctx.err(key, "应为 true 或 false / expected true or false")
-    elif name in ("teaching_point_min_students", "cv_decimals", "subtract_indoor_sports"):
-        n = _num(ctx, key, value)
-        if n is not None and n < 0:
-            ctx.err(key, "不能为负 / must be ≥ 0")
-    elif default is not None and isinstance(default, int | float) and not isinstance(default, bool):
-        _num(ctx, key, value)
-
-
-def _build_pack(raw: Mapping[str, Any], file: str, issues: list[PackIssue]) -> Pack | None:
-    ctx = _Ctx(file, issues)
-    _check_keys(ctx, "", raw, _TOP_KEYS)
-    for k in ("code", "name", "kind", "source"):
-        if not isinstance(raw.get(k), str) or not raw.get(k):
-            ctx.err(k, "缺少必填项 / required key missing")
-    kind = raw.get("kind", "compulsory")
-    if kind not in _KINDS:
-        ctx.err("kind", f"取值应为 / must be one of {', '.join(_KINDS)}")
-        kind = "compulsory"
-    stages = tuple(raw.get("stages", ["primary", "junior"]))
-    for s in stages:
-        if s not in STAGE_KEYS:
-            ctx.err("stages", f"未知学段 / unknown stage: {s}")
-    params = _parameters(ctx, raw.get("parameters"), kind)
-    numeric_params = {k for k, v in params.items() if isinstance(v, int | float)}
-
-    # variables: named expressions by stage, may refer to fields, parameters and earlier variables
-    variables: dict[str, ByStage] = {}
-    for name, spec in (raw.get("variables") or {}).items():
-        names = FIELD_NAMES | numeric_params | set(variables)
-        variables[name] = _by_stage(ctx, f"variables.{name}", spec, _expr_conv(frozenset(names)))
-    names = frozenset(FIELD_NAMES | numeric_params | set(variables))
-
-    parts: list[Part] = []
-    for i, p in enumerate(raw.get("part", [])):
-        where = f"part[{i}]"
-        _check_keys(ctx, where, p, {"code", "name", "name_en", "veto"})
-        if not p.get("code") or not p.get("name"):
-            ctx.err(where, "部分需要 code 和 name / a part needs code and name")
-            continue
-        parts.append(Part(p["code"], p["name"], p.get("name_en", ""), bool(p.get("veto", False))))
-    part_codes = {p.code for p in parts}
-
-    indicators: list[Indicator] = []
-    for i, d in enumerate(raw.get("indicator", [])):
-        where = f"indicator[{i}]" + (f"({d.get('code')})" if d.get("code") else "")
-        ind = _indicator(ctx, where, d, names, part_codes)
-        if ind is not None:
-            indicators.append(ind)
-    items: list[Item] = []
-    for i, d in enumerate(raw.get("item", [])):
-        where = f"item[{i}]" + (f"({d.get('code')})" if d.get("code") else "")
-        it = _item(ctx, where, d, part_codes)
-        if it is not None:
-            items.append(it)
-    targets: list[Target] = []
-    for i, d in enumerate(raw.get("target", [])):
-        where = f"target[{i}]" + (f"({d.get('code')})" if d.get("code") else "")
-        t = _target(ctx, where, d, names)
-        if t is not None:
-            targets.append(t)
-    _unique(ctx, "indicator", [x.code for x in indicators])
-    _unique(ctx, "item", [x.code for x in items])
-    _unique(ctx, "target", [x.code for x in targets])
-
-    school_rule = None
-    if "school_rule" in raw:
-        sr = raw["school_rule"]
-        _check_keys(ctx, "school_rule", sr, {"min_pass", "floor", "source"})
-        mp = _num(ctx, "school_rule.min_pass", sr.get("min_pass"), positive=True)
-        fl = _num(ctx, "school_rule.floor", sr.get("floor"), positive=True)
-        if mp is not None and fl is not None:
-            if mp > len(indicators):
-                ctx.err("school_rule.min_pass", "大于指标数 / larger than the number of indicators")
-            school_rule = SchoolRule(int(mp), fl, sr.get("source", ""))
-    cv_rule = None
-    if "cv_rule" in raw:
-        cr = raw["cv_rule"]
-        _check_keys(ctx, "cv_rule", cr, {"mode", "limit", "source"})
-        if cr.get("mode") not in ("each", "mean"):
-            ctx.err("cv_rule.mode", "取值应为 each 或 mean / must be each or mean")
-        else:
-            limit = _by_stage(ctx, "cv_rule.limit", cr.get("limit", {}), _num_conv)
-            if cr["mode"] == "mean" and not limit:
-                ctx.err("cv_rule.limit", "mean 模式需要综合差异系数限值 / mode mean needs a limit")
-            cv_rule = CvRule(cr["mode"], limit, cr.get("source", ""))
-    if kind != "plan" and (indicators or items) and not parts:
-        ctx.err("part", "至少需要一个部分 / at least one part is required")
-    if issues:
-        return None
-    return Pack(
-        code=raw["code"], kind=kind, name=raw["name"], source=raw["source"], name_en=raw.get("name_en", ""),
-        version=str(raw.get("version", "")), stages=stages, parameters=frozen_map(params),
-        variables=frozen_map(variables), parts=tuple(parts), indicators=tuple(indicators), items=tuple(items),
-        school_rule=school_rule, cv_rule=cv_rule, targets=tuple(targets), path=file,
-    )
-
-
-def _unique(ctx: _Ctx, what: str, codes: list[str]) -> None:
-    seen: set[str] = set()
-    for c in codes:
-        if c in seen:
-            ctx.err(what, f"代码重复 / duplicate code: {c}")
-        seen.add(c)
-
-
-def _required(ctx: _Ctx, where: str, d: Mapping[str, Any], allowed: set[str], required: tuple[str, ...]) -> bool:
-    """Check an entry's keys (unknown ones, missing required ones); True when it can be read further."""
-    n0 = len(ctx.issues)
-    _check_keys(ctx, where, d, allowed)
-    for k in required:
-        if k not in d:
-            ctx.err(f"{where}.{k}", "缺少必填项 / required key missing")
-    return n0 == len(ctx.issues)
-
-
-def _indicator(ctx: _Ctx, where: str, d: Mapping[str, Any], names: frozenset[str], parts: set[str]) -> Indicator | None:
-    if not _required(ctx, where, d, _INDICATOR_KEYS, ("code", "name", "part", "numerator", "denominator")):
-        return None
-    n0 = len(ctx.issues)
-    if d["part"] not in parts:
-        ctx.err(f"{where}.part", f"未声明的部分 / undeclared part: {d['part']}")
-    conv = _expr_conv(names)
-    num = _by_stage(ctx, f"{where}.numerator", d["numerator"], conv)
-    den = _by_stage(ctx, f"{where}.denominator", d["denominator"], conv)
-    factor = _num(ctx, f"{where}.factor", d.get("factor", 1.0), positive=True)
-    thr = _by_stage(ctx, f"{where}.threshold", d.get("threshold", {}), _num_conv)
-    cvl = _by_stage(ctx, f"{where}.cv_limit", d.get("cv_limit", {}), _num_conv)
-    for stage, v in cvl.values.items():
-        if not 0 < v < 5:
-            ctx.err(f"{where}.cv_limit.{stage}", "差异系数限值应在 0 与 5 之间 / CV limit must be in (0, 5)")
-    if n0 != len(ctx.issues) or factor is None:
-        return None
-    return Indicator(
-        code=d["code"], name=d["name"], part=d["part"], numerator=num, denominator=den, factor=factor,
-        threshold=thr, cv_limit=cvl, name_en=d.get("name_en", ""), unit=d.get("unit", ""),
-        gap_unit=d.get("gap_unit", ""), gap_integer=bool(d.get("gap_integer", False)), source=d.get("source", ""),
-        confidence=d.get("confidence", ""), note=d.get("note", ""),
-    )
-
-
-def _item(ctx: _Ctx, where: str, d: Mapping[str, Any], parts: set[str]) -> Item | None:
-    if not _required(ctx, where, d, _ITEM_KEYS, ("code", "name", "part")):
-        return None
-    n0 = len(ctx.issues)
-    if d["part"] not in parts:
-        ctx.err(f"{where}.part", f"未声明的部分 / undeclared part: {d['part']}")
-    rule = d.get("rule", "evidence")
-    if rule not in RULES:
-        ctx.err(f"{where}.rule", f"未知规则 / unknown rule {rule!r} (允许 / allowed: {', '.join(RULES)})")
-    thr = None
-    if "threshold" in d:
-        thr = _num(ctx, f"{where}.threshold", d["threshold"])
-    params = d.get("params", {})
-    if not isinstance(params, Mapping):
-        ctx.err(f"{where}.params", "应为表 / expected a table")
-        params = {}
-    if n0 != len(ctx.issues):
-        return None
-    return Item(
-        code=d["code"], name=d["name"], part=d["part"], rule=rule, number=d.get("number"), threshold=thr,
-        params=frozen_map(params), name_en=d.get("name_en", ""), source=d.get("source", ""),
-        confidence=d.get("confidence", ""), note=d.get("note", ""),
-    )
-
-
-def _filter(ctx: _Ctx, key: str, value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        ctx.err(key, "应为表 / expected a table")
-        return frozen_map()
-    _check_keys(ctx, key, value, _FILTER_KEYS)
-    if "area" in value and not set(value["area"]) <= {"urban", "town", "rural"}:
-        ctx.err(f"{key}.area", "取值应为 urban/town/rural / must be urban, town or rural")
-    return frozen_map({k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
-
-
-def _target(ctx: _Ctx, where: str, d: Mapping[str, Any], names: frozenset[str]) -> Target | None:
-    if not _required(ctx, where, d, _TARGET_KEYS, ("code", "name", "metric", "op", "values")):
-        return None
-    n0 = len(ctx.issues)
-    if d["metric"] not in METRICS:
-        ctx.err(f"{where}.metric", f"未知指标口径 / unknown metric (允许 / allowed: {', '.join(METRICS)})")
-    if d["op"] not in _OPS:
-        ctx.err(f"{where}.op", f"比较符应为 / op must be one of {' '.join(_OPS)}")
-    conv = _expr_conv(names)
-    num = den = None
-    if d["metric"] in ("rate", "ratio_of_rates"):
+def _target_references(i: int, d: Mapping[str, Any], names: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    if d.get("metric") in ("rate", "ratio_of_rates"):
         for k in ("numerator", "denominator"):
             if k not in d:
-                ctx.err(f"{where}.{k}", "该口径需要分子和分母 / this metric needs numerator and denominator")
-        if "numerator" in d:
-            num = conv(ctx, f"{where}.numerator", d["numerator"])
-        if "denominator" in d:
-            den = conv(ctx, f"{where}.denominator", d["denominator"])
-    if d["metric"] == "ratio_of_rates":
+                out.append((("target", i, k), "该口径需要分子和分母 / this metric needs numerator and denominator"))
+    if d.get("metric") == "ratio_of_rates":
         for k in ("numerator_filter", "denominator_filter"):
             if k not in d:
-                ctx.err(f"{where}.{k}", "两组比率之比需要两组筛选 / ratio_of_rates needs both group filters")
-    values: list[TargetValue] = []
-    if not isinstance(d["values"], list) or not d["values"]:
-        ctx.err(f"{where}.values", "应为非空数组 / expected a non-empty array of {year, value, org}")
+                out.append((("target", i, k), "两组比率之比需要两组筛选 / ratio_of_rates needs both group filters"))
+    for k in ("numerator", "denominator"):
+        out += _unknown_names(("target", i, k), d.get(k), names, by_stage=False)
+    return out
+
+
+def _unknown_names(loc: Loc, spec: Any, names: set[str], *, by_stage: bool) -> list[Problem]:
+    """Expressions in ``spec`` (one, or one per stage) that read names not in ``names``."""
+    if isinstance(spec, str):
+        exprs: Iterator[tuple[Loc, Any]] = iter([((*loc, ALL) if by_stage else loc, spec)])
+    elif by_stage and isinstance(spec, Mapping):
+        exprs = (((*loc, stage), text) for stage, text in spec.items())
     else:
-        for j, v in enumerate(d["values"]):
-            key = f"{where}.values[{j}]"
-            if not isinstance(v, Mapping) or "year" not in v or "value" not in v:
-                ctx.err(key, "需要 year 和 value / needs year and value")
-                continue
-            _check_keys(ctx, key, v, {"year", "value", "org"})
-            val = _num(ctx, f"{key}.value", v["value"])
-            org = str(v.get("org", ""))
-            if org and (not org.isdigit() or len(org) > 12):
-                ctx.err(f"{key}.org", "区划代码应为不超过12位数字 / org must be a numeric code of ≤ 12 digits")
-            if val is not None:
-                values.append(TargetValue(int(v["year"]), val, org))
-    stages = tuple(d.get("stages", ()))
-    for s in stages:
-        if s not in STAGE_KEYS:
-            ctx.err(f"{where}.stages", f"未知学段 / unknown stage: {s}")
-    flt = _filter(ctx, f"{where}.filter", d.get("filter", {}))
-    nf = _filter(ctx, f"{where}.numerator_filter", d.get("numerator_filter", {}))
-    df = _filter(ctx, f"{where}.denominator_filter", d.get("denominator_filter", {}))
-    factor = _num(ctx, f"{where}.factor", d.get("factor", 1.0), positive=True)
-    if n0 != len(ctx.issues) or factor is None:
-        return None
-    return Target(
-        code=d["code"], name=d["name"], metric=d["metric"], op=d["op"], values=tuple(values), numerator=num,
-        denominator=den, factor=factor, stages=stages, filter=flt, numerator_filter=nf, denominator_filter=df,
-        unit=d.get("unit", ""), name_en=d.get("name_en", ""), source=d.get("source", ""), note=d.get("note", ""),
+        return []
+    out: list[Problem] = []
+    for where, text in exprs:
+        try:
+            unknown = sorted(Expression.parse(text).names - names) if isinstance(text, str) else []
+        except ExpressionError:
+            continue  # reported by the schema
+        if unknown:
+            out.append((where, f"表达式中有未知字段 / unknown names in expression: {', '.join(unknown)}"))
+    return out
+
+
+def _duplicates(what: str, codes: Sequence[Any]) -> list[Problem]:
+    seen: set[str] = set()
+    out: list[Problem] = []
+    for c in codes:
+        if isinstance(c, str) and c in seen:
+            out.append(((what,), f"代码重复 / duplicate code: {c}"))
+        if isinstance(c, str):
+            seen.add(c)
+    return out
+
+
+def _by_stage(values: Mapping[str, Any], conv: type[float] | None = None) -> ByStage:
+    return ByStage(frozen_map({k: conv(v) if conv else v for k, v in values.items()}))
+
+
+def _build(doc: PackDoc, file: str) -> Pack:
+    """The domain model of a validated pack document."""
+    params = {**DEFAULT_PARAMETERS, **(doc.parameters.as_parameters(only_set=True) if doc.parameters else {})}
+    return Pack(
+        code=doc.code, kind=doc.kind, name=doc.name, source=doc.source, name_en=doc.name_en, version=doc.version,
+        stages=tuple(doc.stages), parameters=frozen_map(params),
+        variables=frozen_map({k: _by_stage(v) for k, v in doc.variables.items()}),
+        parts=tuple(Part(p.code, p.name, p.name_en, p.veto) for p in doc.part),
+        indicators=tuple(
+            Indicator(
+                code=d.code, name=d.name, part=d.part, numerator=_by_stage(d.numerator),
+                denominator=_by_stage(d.denominator), factor=float(d.factor),
+                threshold=_by_stage(d.threshold, float), cv_limit=_by_stage(d.cv_limit, float), name_en=d.name_en,
+                unit=d.unit, gap_unit=d.gap_unit, gap_integer=d.gap_integer, source=d.source,
+                confidence=d.confidence, note=d.note,
+            )
+            for d in doc.indicator
+        ),
+        items=tuple(
+            Item(
+                code=d.code, name=d.name, part=d.part, rule=d.rule, number=d.number,
+                threshold=None if d.threshold is None else float(d.threshold), params=frozen_map(d.params),
+                name_en=d.name_en, source=d.source, confidence=d.confidence, note=d.note,
+            )
+            for d in doc.item
+        ),
+        school_rule=None if doc.school_rule is None else SchoolRule(
+            doc.school_rule.min_pass, float(doc.school_rule.floor), doc.school_rule.source),
+        cv_rule=None if doc.cv_rule is None else CvRule(
+            doc.cv_rule.mode, _by_stage(doc.cv_rule.limit, float), doc.cv_rule.source),
+        targets=tuple(
+            Target(
+                code=t.code, name=t.name, metric=t.metric, op=t.op,
+                values=tuple(TargetValue(v.year, float(v.value), v.org) for v in t.values),
+                numerator=t.numerator, denominator=t.denominator, factor=float(t.factor), stages=tuple(t.stages),
+                filter=_filter(t.filter), numerator_filter=_filter(t.numerator_filter),
+                denominator_filter=_filter(t.denominator_filter), unit=t.unit, name_en=t.name_en, source=t.source,
+                note=t.note,
+            )
+            for t in doc.target
+        ),
+        path=file,
     )
+
+
+def _filter(doc: FilterDoc | None) -> Mapping[str, Any]:
+    """The keys a filter sets, each as a tuple of accepted values."""
+    return frozen_map({k: tuple(v) for k, v in doc.model_dump(exclude_unset=True).items()} if doc else {})
 
 
 # --------------------------------------------------------------------------- overrides
-_OV_TOP = {"overrides", "name", "source", "note", "parameters", "indicator", "item", "school_rule", "cv_rule"}
-_OV_INDICATOR = {"threshold", "cv_limit", "numerator", "denominator", "factor", "source", "note"}
-_OV_ITEM = {"threshold", "params", "rule", "source", "note"}
+_MERGED_BY_STAGE = {
+    "indicator": ("threshold", "cv_limit", "numerator", "denominator"), "item": (), "school_rule": (),
+    "cv_rule": ("limit",),
+}
+_MERGED_BY_KEY = {"item": ("params",)}
 
 
-def _apply(pack: Pack, raw: Mapping[str, Any], file: str, issues: list[PackIssue]) -> Pack:
-    ctx = _Ctx(file, issues)
-    _check_keys(ctx, "", raw, _OV_TOP)
+def _overridden(pack: Pack, raw: Mapping[str, Any], file: str) -> tuple[Pack | None, list[PackIssue]]:
+    """``pack`` with the override ``raw`` applied; None and every problem (keys as in the override) if invalid."""
     target = raw.get("overrides")
     if target is not None and target != pack.code:
-        ctx.err("overrides", f"覆盖文件针对 {target}，而标准包是 {pack.code} / override names {target}, pack is {pack.code}")
-        return pack
-    params = dict(pack.parameters)
-    for k, v in (raw.get("parameters") or {}).items():
-        if k not in params:
-            ctx.err(f"parameters.{k}", f"标准包 {pack.code} 没有这个参数 / the pack has no such parameter")
-            continue
-        _check_parameter(ctx, f"parameters.{k}", k, v, params[k])
-        params[k] = v
-    numeric_params = {k for k, v in params.items() if isinstance(v, int | float)}
-    names = frozenset(FIELD_NAMES | numeric_params | set(pack.variables))
-    by_code = {i.code: i for i in pack.indicators}
-    new_ind = dict(by_code)
-    for code, ch in (raw.get("indicator") or {}).items():
-        where = f"indicator.{code}"
-        if code not in by_code:
-            ctx.err(where, f"标准包 {pack.code} 没有这个指标 / the pack has no such indicator")
-            continue
-        _check_keys(ctx, where, ch, _OV_INDICATOR)
-        ind = by_code[code]
-        upd: dict[str, Any] = {}
-        for k in ("threshold", "cv_limit"):
-            if k in ch:
-                merged = {**ind.__dict__[k].values, **_by_stage(ctx, f"{where}.{k}", ch[k], _num_conv).values}
-                upd[k] = ByStage(frozen_map(merged))
-        for k in ("numerator", "denominator"):
-            if k in ch:
-                merged = {**ind.__dict__[k].values, **_by_stage(ctx, f"{where}.{k}", ch[k], _expr_conv(names)).values}
-                upd[k] = ByStage(frozen_map(merged))
-        if "factor" in ch:
-            f = _num(ctx, f"{where}.factor", ch["factor"], positive=True)
-            if f is not None:
-                upd["factor"] = f
-        for k in ("source", "note"):
-            if k in ch:
-                upd[k] = str(ch[k])
-        new_ind[code] = replace(ind, **upd)
-    items = {i.code: i for i in pack.items}
-    for code, ch in (raw.get("item") or {}).items():
-        where = f"item.{code}"
-        if code not in items:
-            ctx.err(where, f"标准包 {pack.code} 没有这一项 / the pack has no such item")
-            continue
-        _check_keys(ctx, where, ch, _OV_ITEM)
-        it = items[code]
-        upd = {}
-        if "threshold" in ch:
-            upd["threshold"] = _num(ctx, f"{where}.threshold", ch["threshold"])
-        if "params" in ch:
-            upd["params"] = frozen_map({**it.params, **ch["params"]})
-        if "rule" in ch:
-            if ch["rule"] not in RULES:
-                ctx.err(f"{where}.rule", f"未知规则 / unknown rule {ch['rule']!r}")
-            upd["rule"] = ch["rule"]
-        for k in ("source", "note"):
-            if k in ch:
-                upd[k] = str(ch[k])
-        items[code] = replace(it, **upd)
-    school_rule = pack.school_rule
-    if "school_rule" in raw:
-        if school_rule is None:
-            ctx.err("school_rule", "标准包没有学校达标规则 / the pack has no school rule")
+        return None, [PackIssue(file, "overrides",
+                                f"覆盖文件针对 {target}，而标准包是 {pack.code} / override names {target}, pack is {pack.code}")]
+    doc, problems = validate_document(OverrideDoc, raw)
+    problems += _override_references(pack, raw)
+    if doc is None or problems:
+        return None, [PackIssue(file, dotted_key(raw, loc), msg) for loc, msg in problems]
+    merged = _merge(_document(pack), raw)
+    merged_doc, problems = validate_document(PackDoc, merged)
+    problems += _references(merged)
+    if merged_doc is None or problems:  # reported where the override wrote the value
+        return None, [PackIssue(file, dotted_key(raw, _override_loc(merged, loc)), msg) for loc, msg in problems]
+    return replace(_build(merged_doc, pack.path), overrides=pack.overrides), []
+
+
+def _override_references(pack: Pack, raw: Mapping[str, Any]) -> list[Problem]:
+    """An override changes what the pack has: its parameters, indicators, items and rules."""
+    out: list[Problem] = [
+        (("parameters", k), f"标准包 {pack.code} 没有这个参数 / the pack has no such parameter")
+        for k in _table(raw.get("parameters")) if k not in pack.parameters
+    ]
+    for what, codes, zh, en in (("indicator", {i.code for i in pack.indicators}, "个指标", "indicator"),
+                                ("item", {i.code for i in pack.items}, "一项", "item")):
+        out += [((what, code), f"标准包 {pack.code} 没有这{zh} / the pack has no such {en}")
+                for code in _table(raw.get(what)) if code not in codes]
+    if "school_rule" in raw and pack.school_rule is None:
+        out.append((("school_rule",), "标准包没有学校达标规则 / the pack has no school rule"))
+    if "cv_rule" in raw and pack.cv_rule is None:
+        out.append((("cv_rule",), "标准包没有差异系数规则 / the pack has no CV rule"))
+    return out
+
+
+def _merge(base: dict[str, Any], ov: Mapping[str, Any]) -> dict[str, Any]:
+    """The pack document with a (validated) override applied: values replaced, by-stage values merged by stage."""
+    out = {**base, "parameters": {**base["parameters"], **_table(ov.get("parameters"))}}
+    for what in ("indicator", "item"):
+        changes = _table(ov.get(what))
+        out[what] = [_patched(what, d, changes.get(d["code"])) for d in base[what]]
+    for what in ("school_rule", "cv_rule"):
+        if what in base:
+            out[what] = _patched(what, base[what], ov.get(what))
+    return out
+
+
+def _patched(what: str, entry: dict[str, Any], change: Any) -> dict[str, Any]:
+    out = dict(entry)
+    for k, v in _table(change).items():
+        if k in _MERGED_BY_STAGE[what]:
+            out[k] = {**_stage_table(entry.get(k, {})), **_stage_table(v)}
+        elif k in _MERGED_BY_KEY.get(what, ()):
+            out[k] = {**entry.get(k, {}), **v}
         else:
-            sr = raw["school_rule"]
-            _check_keys(ctx, "school_rule", sr, {"min_pass", "floor", "source"})
-            school_rule = replace(
-                school_rule,
-                min_pass=int(sr.get("min_pass", school_rule.min_pass)),
-                floor=float(sr.get("floor", school_rule.floor)),
-            )
-    cv_rule = pack.cv_rule
-    if "cv_rule" in raw:
-        if cv_rule is None:
-            ctx.err("cv_rule", "标准包没有差异系数规则 / the pack has no CV rule")
-        else:
-            cr = raw["cv_rule"]
-            _check_keys(ctx, "cv_rule", cr, {"mode", "limit", "source"})
-            limit = ByStage(frozen_map({**cv_rule.limit.values,
-                                        **_by_stage(ctx, "cv_rule.limit", cr.get("limit", {}), _num_conv).values}))
-            cv_rule = replace(cv_rule, mode=cr.get("mode", cv_rule.mode), limit=limit)
-    return replace(
-        pack, parameters=frozen_map(params), indicators=tuple(new_ind[i.code] for i in pack.indicators),
-        items=tuple(items[i.code] for i in pack.items), school_rule=school_rule, cv_rule=cv_rule,
-    )
+            out[k] = v
+    return out
+
+
+def _stage_table(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {ALL: value}
+
+
+def _override_loc(merged: Mapping[str, Any], loc: Loc) -> Loc:
+    """``("indicator", 3, "threshold")`` in the merged pack → ``("indicator", "<code>", "threshold")`` in the override."""
+    if len(loc) > 1 and loc[0] in ("indicator", "item") and isinstance(loc[1], int):
+        return (loc[0], merged[str(loc[0])][loc[1]]["code"], *loc[2:])
+    return loc
+
+
+def _document(pack: Pack) -> dict[str, Any]:
+    """The pack as the document it was built from (the inverse of :func:`_build`), so an override can be merged."""
+    def texts(by_stage: ByStage) -> dict[str, str]:
+        return {k: e.text for k, e in by_stage.values.items()}
+
+    doc: dict[str, Any] = {
+        "code": pack.code, "kind": pack.kind, "name": pack.name, "source": pack.source, "name_en": pack.name_en,
+        "version": pack.version, "stages": list(pack.stages), "parameters": dict(pack.parameters),
+        "variables": {k: texts(v) for k, v in pack.variables.items()},
+        "part": [{"code": p.code, "name": p.name, "name_en": p.name_en, "veto": p.veto} for p in pack.parts],
+        "indicator": [
+            {"code": i.code, "name": i.name, "part": i.part, "numerator": texts(i.numerator),
+             "denominator": texts(i.denominator), "factor": i.factor, "threshold": dict(i.threshold.values),
+             "cv_limit": dict(i.cv_limit.values), "name_en": i.name_en, "unit": i.unit, "gap_unit": i.gap_unit,
+             "gap_integer": i.gap_integer, "source": i.source, "confidence": i.confidence, "note": i.note}
+            for i in pack.indicators
+        ],
+        "item": [
+            {"code": i.code, "name": i.name, "part": i.part, "rule": i.rule, "params": dict(i.params),
+             "name_en": i.name_en, "source": i.source, "confidence": i.confidence, "note": i.note,
+             **({"number": i.number} if i.number is not None else {}),
+             **({"threshold": i.threshold} if i.threshold is not None else {})}
+            for i in pack.items
+        ],
+        "target": [_target_document(t) for t in pack.targets],
+    }
+    if pack.school_rule is not None:
+        sr = pack.school_rule
+        doc["school_rule"] = {"min_pass": sr.min_pass, "floor": sr.floor, "source": sr.source}
+    if pack.cv_rule is not None:
+        cr = pack.cv_rule
+        doc["cv_rule"] = {"mode": cr.mode, "limit": dict(cr.limit.values), "source": cr.source}
+    return doc
+
+
+def _target_document(t: Target) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "code": t.code, "name": t.name, "metric": t.metric, "op": t.op,
+        "values": [{"year": v.year, "value": v.value, "org": v.org} for v in t.values],
+        "factor": t.factor, "stages": list(t.stages), "unit": t.unit, "name_en": t.name_en, "source": t.source,
+        "note": t.note,
+    }
+    for k in ("numerator", "denominator"):
+        e: Expression | None = getattr(t, k)
+        if e is not None:
+            doc[k] = e.text
+    for k in ("filter", "numerator_filter", "denominator_filter"):
+        flt: Mapping[str, Any] = getattr(t, k)
+        doc[k] = {f: list(v) for f, v in flt.items()}
+    return doc

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from junheng.standards.expr import Expression
 
 PackKind = Literal["compulsory", "preschool", "plan"]
+CvMode = Literal["each", "mean"]
 STAGE_KEYS = ("preschool", "primary", "junior", "senior")
 ALL = "all"
 
@@ -146,7 +147,7 @@ class SchoolRule:
 class CvRule:
     """How the CV limits apply: ``each`` indicator (优质均衡, §1.1) or the ``mean`` of all (基本均衡, §2.2)."""
 
-    mode: Literal["each", "mean"]
+    mode: CvMode
     limit: ByStage = field(default_factory=ByStage)  # the composite limit for mode == "mean"
     source: str = ""
 

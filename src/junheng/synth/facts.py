@@ -38,22 +38,43 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from junheng.domain import fields as F
 from junheng.domain.enums import Stage
+from junheng.standards import Pack, load_pack
 from junheng.synth.network import ROLES, Network
 from junheng.synth.sources import CountyProfile
 
-# 教督〔2017〕6号 资源配置 thresholds (standards.md §1.1): qualified teachers, backbone, PE/art
-# teachers (per 100 pupils), teaching-room m², sports m², equipment 元 per pupil, multimedia rooms per 100.
-THRESHOLDS: dict[Stage, tuple[float, float, float, float, float, float, float]] = {
-    Stage.PRIMARY: (4.2, 1.0, 0.9, 4.5, 7.5, 2000.0, 2.3),
-    Stage.JUNIOR: (5.3, 1.0, 0.9, 5.8, 10.2, 2500.0, 2.4),
-}
-SPLIT_WEIGHT = {Stage.PRESCHOOL: 0.0, Stage.PRIMARY: 1.0, Stage.JUNIOR: 1.1, Stage.SENIOR: 1.32}
+INDICATORS = (
+    "qualified_teachers_per_100", "backbone_teachers_per_100", "pe_art_teachers_per_100",
+    "teaching_area_per_student", "sports_area_per_student", "equipment_value_per_student",
+    "multimedia_rooms_per_100",
+)
+"""The seven 资源配置 indicators of 教督〔2017〕6号 (standards.md §1.1), in the order of :func:`target_ratios`."""
+COMPULSORY = (Stage.PRIMARY, Stage.JUNIOR)
+
+
+@cache
+def _standard() -> Pack:
+    """The ``yzjh-2017`` pack: the data are drawn against the thresholds the engine assesses them with."""
+    return load_pack("yzjh-2017")
+
+
+@cache
+def thresholds() -> dict[Stage, tuple[float, ...]]:
+    """The seven thresholds by compulsory stage (per 100 pupils, m², 元 per pupil), read from the pack."""
+    pack = _standard()
+    return {st: tuple(float(pack.indicator(code).threshold.get(st.value)) for code in INDICATORS) for st in COMPULSORY}
+
+
+def _split_weights(key: str) -> dict[Stage, float]:
+    """standards.md §2.3 split weights of the pack: ``split_weights`` or ``split_weights_complete_secondary``."""
+    return {Stage(st): float(w) for st, w in _standard().parameters[key].items()}
+
 
 CATEGORY = {
     "town_primary": "crowded", "town_junior": "crowded",
@@ -306,8 +327,8 @@ def _section_row(s: int, sch: pd.DataFrame, stage: Stage, grades: np.ndarray, ye
     # teachers
     min_t = classes + (1 if stage is Stage.PRIMARY and classes >= 3 else 0)
     t = max(min_t, round(n / par["ratio"]), 1)
-    compulsory = stage in THRESHOLDS and cat not in ("special",)
-    thr = THRESHOLDS.get(stage, (0.0,) * 7)
+    compulsory = stage in COMPULSORY and cat not in ("special",)
+    thr = thresholds().get(stage, (0.0,) * 7)
     qualified = round(t * par["qualified"])
     if compulsory and (demo is not None):
         qualified = max(qualified, _realise(thr[0] * n / 100 * 1.02, True))
@@ -407,14 +428,15 @@ def _design_thresholds(role: str, design: dict[Stage, int]) -> tuple[float, np.n
         return float(n), np.array([8.17, 4.0, 600.0, 3.0])  # 学前 norms (standards.md §3) and 1 room per class
     if role == "special":
         n = sum(design.values())
-        return float(3 * n), np.array(THRESHOLDS[Stage.PRIMARY][3:])
-    weights = {st: SPLIT_WEIGHT[st] for st in design if st is not Stage.PRESCHOOL}
+        return float(3 * n), np.array(thresholds()[Stage.PRIMARY][3:])
+    split = _split_weights("split_weights")
+    weights: dict[Stage, float] = {st: split[st] for st in design if st is not Stage.PRESCHOOL}
     if set(weights) == {Stage.JUNIOR, Stage.SENIOR}:
-        weights = {Stage.JUNIOR: 1.0, Stage.SENIOR: 1.2}  # 完全中学 初中:高中 = 1:1.2
+        weights = _split_weights("split_weights_complete_secondary")  # 完全中学 初中:高中 = 1:1.2
     n_w = sum(w * design[st] for st, w in weights.items())
     thr = np.zeros(4)
     for st, w in weights.items():
-        base = THRESHOLDS.get(st, THRESHOLDS[Stage.JUNIOR])
+        base = thresholds().get(st, thresholds()[Stage.JUNIOR])
         thr = np.maximum(thr, np.array(base[3:]) / w)
     return float(n_w), thr
 

@@ -1,17 +1,22 @@
 """A small message catalogue: the UI is written in simplified Chinese; English comes from this table.
 
 Templates call ``t("学校")``; with the English switch on, the text is looked up
-here (a test checks every ``t("…")`` in the templates has an entry).  No
-gettext machinery: one dict, read by people.
+in :data:`EN` (a test checks every ``t("…")`` in the templates has an entry).  No
+gettext machinery: one dict, read by people.  :data:`EN` is the page text of
+:data:`UI_EN` plus the English of every code label (stage, decision, verdict,
+job status, role …), which comes from :mod:`junheng.domain.labels` and is not
+repeated here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from junheng.domain.labels import english_by_chinese
+
 LANGS = ("zh", "en")
 
-EN: dict[str, str] = {
+UI_EN: dict[str, str] = {
     "均衡": "Junheng",
     "县域义务教育优质均衡": "County compulsory-education balance",
     "首页": "Dashboard",
@@ -35,12 +40,6 @@ EN: dict[str, str] = {
     "求解": "Solve",
     "求解任务": "Solve jobs",
     "返回方案列表": "Back to the scenarios",
-    "保留": "Keep",
-    "改扩建": "Expand",
-    "撤并": "Merge",
-    "撤销": "Close",
-    "新建": "Build",
-    "保留（小规模）": "Keep (small)",
     "方案概要": "Summary",
     "小学数 / 初中数": "Primary / junior schools",
     "单程超过 30/45 分钟的学生（规划后）": "Pupils over 30/45 min one way (after)",
@@ -61,9 +60,6 @@ EN: dict[str, str] = {
     "规划后差异系数：撤并学校的学生、班级和教师按基年数据并入接收学校，校舍只计入模型新增学位折算的面积，尚未计入详细的建设方案。":
         "CVs after the plan: closed schools' pupils, classes and teachers move to the receiving schools (base-year "
         "data); buildings count only the floor area of the places the model adds, not a detailed building plan.",
-    "低方案": "Low",
-    "中方案": "Central",
-    "高方案": "High",
     "数据导入": "Data import",
     # 控辍保学 (care pages)
     "控辍保学": "Dropout prevention", "案例": "Cases", "三本台账": "Three ledgers", "上传并比对": "Upload and compare",
@@ -83,8 +79,7 @@ EN: dict[str, str] = {
     "责任人": "Responsible people", "备注内容": "Note text", "办理": "Actions", "办理记录": "Timeline",
     "提交": "Submit", "您的输入（未保存）": "Your input (not saved)", "建案日期": "Opened on", "期限": "Deadline",
     "跟踪至": "Tracking until", "逾期": "overdue", "没有案例": "No cases", "新建案例": "Cases opened",
-    "学籍号": "Student ID", "户籍人口": "Household register", "学籍": "Student roll", "在校": "Attendance",
-    "脱贫户/监测户": "Poverty-relief households", "核查日期": "Check date", "核查记录": "Checks",
+    "学籍号": "Student ID", "核查日期": "Check date", "核查记录": "Checks",
     "失学儿童台账": "Out-of-school children", "疑似辍学台账": "Suspected dropouts", "重点关注台账": "Priority children",
     "原因或类别": "Reason or category", "出生日期": "Birth date", "村": "Village", "年级": "Grade",
     "台账": "Ledger", "类别": "Category", "无": "None",
@@ -106,7 +101,6 @@ EN: dict[str, str] = {
     "乡镇范围为乡镇驻地的泰森多边形近似": "Township areas approximated by Voronoi cells of township seats",
     "在校生趋势": "Students over the years",
     "关键指标趋势（义务教育）": "Key figures over the years (compulsory education)",
-    "生师比": "Pupil-teacher ratio",
     "平均班额": "Average class size",
     "生均教学仪器设备值（元）": "Equipment value per student (yuan)",
     "评估结论": "Verdicts",
@@ -114,22 +108,15 @@ EN: dict[str, str] = {
     "尚无评估结果": "No assessment yet",
     "运行评估": "Run an assessment",
     "差距最大的学校": "Schools with the largest gaps",
-    "达标": "Pass",
-    "未达标": "Fail",
-    "待认定": "To be confirmed",
     "未评估": "Not assessed",
     "达标学校": "Passing schools",
     "项达标": "indicators met",
     "差距": "gap",
     "差异系数": "CV",
     "上限": "Limit",
-    "乡镇": "Township",
     "类型": "Type",
     "城乡": "Urban/rural",
     "全部": "All",
-    "城区": "Urban",
-    "镇区": "Town",
-    "乡村": "Rural",
     "搜索名称或标识码": "Search name or code",
     "查询": "Search",
     "学校标识码": "School code",
@@ -194,10 +181,6 @@ EN: dict[str, str] = {
     "各部分结论": "Verdicts by part",
     "原因": "Reasons",
     "任务进度": "Job progress",
-    "排队中": "Queued",
-    "运行中": "Running",
-    "已完成": "Done",
-    "失败": "Failed",
     "下载数据模板": "Download the template",
     "上传文件（.xlsx 或 .csv）": "Upload a file (.xlsx or .csv)",
     "上传并检查": "Upload and check",
@@ -281,11 +264,7 @@ EN: dict[str, str] = {
     "无走教线路": "No itinerant round",
     "培训完成情况": "Training",
     "360学时完成率": "360-hour completion",
-    "逾期未完成": "Overdue",
-    "周期未满": "In cycle",
     "教师": "Teachers",
-    "小学": "Primary",
-    "初中": "Junior secondary",
     "系统中暂无数据，请先导入": "No data yet: import some first",
     "个评估单位": "units assessed",
     "各学段差异系数": "CVs by stage",
@@ -295,13 +274,10 @@ EN: dict[str, str] = {
     "原密码": "Current password",
     "检查通过": "No errors",
     "行": "rows",
-    "系统管理员": "System administrator",
-    "县级管理员": "County administrator",
-    "规划/督导人员": "Planner / inspector",
-    "学校填报员": "School data clerk",
-    "乡镇工作人员": "Township staff",
-    "只读": "Read-only",
 }
+"""Page text (headings, buttons, notes) → English; code labels are not repeated here."""
+
+EN: dict[str, str] = {**UI_EN, **english_by_chinese()}
 
 
 def translator(lang: str) -> Callable[[str], str]:
