@@ -55,15 +55,18 @@ run: $(STAMP) system-deps assets
 test: $(STAMP) system-deps postgres assets
 	$(BIN)/pytest -n 2 -q
 
-# For developers: SQLite only, no browser tests (the whole suite is `make test`; CI runs that).
+# For developers: SQLite only, without the spark, browser, postgres and slow groups (docs/dev/testing.md);
+# the whole suite is `make test` (CI runs that).
 test-fast: $(STAMP) assets
-	JUNHENG_TEST_PG=off $(BIN)/pytest -n 2 -q --ignore-glob='tests/web/test_browser*'
+	JUNHENG_TEST_PG=off $(BIN)/pytest -n 2 -q -m "not (spark or browser or postgres or slow)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/junheng/domain src/junheng/geo src/junheng/store src/junheng/io src/junheng/assess \
 	  src/junheng/standards src/junheng/plan src/junheng/synth src/junheng/report src/junheng/registry \
-	  src/junheng/care src/junheng/services src/junheng/web
+	  src/junheng/care src/junheng/services src/junheng/web src/junheng/commands
+	$(BIN)/lint-imports
+	$(BIN)/vulture  # dead code: its settings are [tool.vulture] in pyproject.toml
 
 # Benchmarks: each records its figures in docs/benchmarks.md (long: run one at a time on a quiet machine).
 bench: $(STAMP)

@@ -14,9 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 PG_ADMIN = os.environ.get("JUNHENG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-BACKENDS = ["sqlite"] + ([] if PG_ADMIN == "off" else ["postgresql"])
+BACKENDS = [pytest.param("sqlite", id="sqlite")] + (
+    [] if PG_ADMIN == "off" else [pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)])
+"""Fixture parameters: the PostgreSQL one is marked ``postgres`` (deselect with ``-m 'not postgres'``)."""
 
 
 def _pg_admin():  # type: ignore[no-untyped-def]

@@ -59,3 +59,23 @@ def test_help_is_bilingual() -> None:
     assert result.exit_code == 0
     for text in ("导入数据", "import, all or nothing", "生成 Excel 数据模板", "write the Excel data template"):
         assert text in result.output
+
+
+def test_cli_import_is_bounded_and_audited_like_the_web(db_url: str, tmp_path: Path) -> None:
+    """``junheng import`` runs the service the web import runs: the row limit (E407) rejects the whole file,
+    and a good import is in the audit log under the operator (``cli:<user>``)."""
+    from junheng.services.audit import list_events
+    from junheng.services.authz import Actor
+
+    good = write_workbook(tmp_path / "县数据.xlsx", tiny_tables())
+    result = runner.invoke(app, ["import", str(good), "--db", db_url, "--max-rows", "2"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "E407" in result.output
+    engine = make_engine(db_url)
+    try:
+        assert list_events(engine, Actor.system(), action="import.commit").total == 0
+        result = runner.invoke(app, ["import", str(good), "--db", db_url], env={"JUNHENG_CLI_USER": "clerk9"})
+        assert result.exit_code == 0, result.output
+        events = list_events(engine, Actor.system(), action="import.commit").events
+    finally:
+        engine.dispose()
+    assert [e["username"] for e in events] == ["cli:clerk9"] and events[0]["target"] == "县数据.xlsx"

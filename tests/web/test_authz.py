@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from fixtures import S_NINE
 from web.support import PASSWORD, ROLE_USER, WebEnv, login
 
@@ -113,7 +115,7 @@ def _fixtures(web: WebEnv) -> dict:  # type: ignore[type-arg]
                               scopes=["130431000000"])
     from datetime import datetime
 
-    from junheng.care import CaseService
+    from junheng.store.cases import CaseService
 
     case = CaseService(s.engine).open("K1", "suspected_dropout", by="pytest", at=datetime(2026, 9, 1),
                                       school_code=S_NINE)  # synthetic child key
@@ -150,7 +152,7 @@ def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[n
         d = schools.get_school(web.state.engine, Actor.system(), code)["profile"]
         body = {"version": d["version"], "name": d["name"]}
     elif key == "POST /api/care/cases/{case_id}/actions":
-        from junheng.care import CaseService
+        from junheng.store.cases import CaseService
 
         version = CaseService(web.state.engine).get(fx["case"]).case.version
         body = {"action": "note", "data": {"text": f"by {role}"}, "version": version}
@@ -173,6 +175,7 @@ def _call(client, key: str, role: str, fx: dict, web: WebEnv):  # type: ignore[n
     return client.request(method, path, json=body)
 
 
+@pytest.mark.slow
 def test_every_api_route_with_every_role(web: WebEnv) -> None:
     routes = api_routes(web.app)
     assert set(routes) == set(ALLOWED), f"routes and table differ: {set(routes) ^ set(ALLOWED)}"

@@ -23,6 +23,8 @@ import pytest
 from fixtures import S_NINE, S_PRIMARY, tiny_tables
 from web.support import PASSWORD
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]

@@ -21,6 +21,8 @@ import pytest
 from fixtures import S_NINE, tiny_tables
 from web.test_browser import _login, add_admin, browser, serve  # noqa: F401  (module fixture)
 
+pytestmark = pytest.mark.browser
+
 PAYLOAD = "<img src=x onerror=alert(1)>"
 PAYLOAD2 = "\"'><svg onload=alert(2)>&amp;"
 

@@ -10,6 +10,8 @@ import pytest
 from fixtures import tiny_tables
 from web.test_browser import _login, _shot, add_admin, browser, serve  # noqa: F401  (module fixture)
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def layout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

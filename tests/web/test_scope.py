@@ -19,6 +19,8 @@ import pytest
 from backends import BACKENDS, migrated_database
 from web.two_counties import XLSX, County, TwoCounties, build, school_workbook
 
+pytestmark = pytest.mark.slow  # the two demo counties take about a minute to build
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def two(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCounties]:

@@ -7,21 +7,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from junheng.commands.common import load_input
+from junheng.commands.common import fail, load_county, progress_spinner, reporter
+from junheng.services import assessments as A
+from junheng.services import standards as S
+from junheng.services.errors import ServiceError
+from junheng.services.principal import local_actor
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _county_name(tables: object) -> str:
-    org = getattr(tables, "org_unit", None)
-    if org is None or org.empty:
-        return ""
-    c = org[org["level"] == "county"]
-    return str(c["name"].iloc[0]) if len(c) else ""
 
 
 def assess_command(
@@ -37,48 +32,31 @@ def assess_command(
     county: Annotated[str | None, typer.Option("--county", help="县级代码，仅评估该县 / 6-digit county code (database only)")] = None,
 ) -> None:
     """按标准评估县域学校 / Assess the county's schools against a standard pack and write the reports."""
-    from junheng.assess import assess
-    from junheng.report import write_docx, write_json, write_xlsx
-    from junheng.standards import PackError, load_evidence, load_pack
-
-    try:
-        pack = load_pack(standard, overrides=override or ())
-        ev = load_evidence(evidence) if evidence else {}
-    except (PackError, FileNotFoundError) as exc:
-        err.print(f"[red]标准包或佐证文件有误 / invalid pack or evidence:[/red]\n{exc}")
-        raise typer.Exit(2) from exc
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
+    actor = local_actor(county)
+    with progress_spinner() as progress:
         task = progress.add_task("读取数据 / reading data …")
-        tables = load_input(db=db, data=data, years=[year - 2, year], county=county)
-        if year not in tables.years:
-            err.print(f"[red]数据中没有 {year} 学年 / no data for school year {year}[/red] (有 / found: {tables.years})")
-            raise typer.Exit(2)
-        progress.update(task, description="评估 / assessing …")
-        a = assess(pack, tables, year=year, evidence=ev)
+        cd = load_county(db=db, data=data, years=A.assessment_years(year), county=county, actor=actor)
+        try:
+            a = A.assess_county(actor, cd, pack=standard, year=year, overrides=override or (), evidence=evidence,
+                                progress=reporter(progress, task))
+        except ServiceError as exc:
+            fail(exc)
         progress.update(task, description="生成报告 / writing reports …")
-        if json_out:
-            write_json(a, json_out)
-        if xlsx:
-            write_xlsx(a, xlsx)
-        if docx:
-            write_docx(a, docx, county_name=_county_name(tables))
+        written = A.write_assessment(a, cd.county_name, json=json_out, xlsx=xlsx, docx=docx)
     _summary(a)
-    for p in (json_out, xlsx, docx):
-        if p:
-            console.print(f"已写出 / written: {p}")
+    for p in written:
+        console.print(f"已写出 / written: {p}")
 
 
-def _summary(a: object) -> None:
-    from junheng.assess.results import VERDICT_ZH
-
-    t = Table(title=f"{a.pack_name}（{a.pack_source}） {a.year}学年")  # type: ignore[attr-defined]
+def _summary(a: A.Assessment) -> None:
+    t = Table(title=f"{a.pack_name}（{a.pack_source}） {a.year}学年")
     t.add_column("部分 / part")
     t.add_column("结论 / verdict")
     t.add_column("原因 / reasons")
-    for p in a.parts:  # type: ignore[attr-defined]
-        t.add_row(p.name, VERDICT_ZH[p.verdict], "\n".join(p.reasons[:4]) + ("\n…" if len(p.reasons) > 4 else ""))
+    for p in a.parts:
+        t.add_row(p.name, S.verdict_label(p.verdict), "\n".join(p.reasons[:4]) + ("\n…" if len(p.reasons) > 4 else ""))
     console.print(t)
-    console.print(f"总体结论 / overall: [bold]{VERDICT_ZH[a.verdict]}[/bold]")  # type: ignore[attr-defined]
+    console.print(f"总体结论 / overall: [bold]{S.verdict_label(a.verdict)}[/bold]")
 
 
 standards_app = typer.Typer(help="标准包 / standard packs: 校验与列表 / check and list", no_args_is_help=True)
@@ -87,15 +65,13 @@ standards_app = typer.Typer(help="标准包 / standard packs: 校验与列表 / 
 @standards_app.command("check")
 def check_command(files: Annotated[list[Path], typer.Argument(help="标准包、规划包或省级细则 TOML 文件 / pack, plan or override files")]) -> None:
     """校验标准包文件，逐条列出错误（文件、键、原因） / Validate pack files and list every error with file and key."""
-    from junheng.standards import check_pack_file
-
     bad = 0
     for f in files:
-        issues = check_pack_file(f)
+        issues = S.check_pack_file(f)
         if issues:
             bad += 1
             for i in issues:
-                err.print(f"[red]{i.file}[/red]: [bold]{i.key}[/bold]: {i.message}")
+                err.print(f"[red]{i.file}[/red]: [bold]{i.key}[/bold]: {i.message}", soft_wrap=True)
         else:
             console.print(f"{f}: 通过校验 / valid")
     if bad:
@@ -105,15 +81,8 @@ def check_command(files: Annotated[list[Path], typer.Argument(help="标准包、
 @standards_app.command("list")
 def list_command() -> None:
     """列出内置标准包 / List the packs shipped with Junheng."""
-    from junheng.standards import list_packs, load_pack
-
-    for group, codes in list_packs().items():
-        for code in codes:
-            if group == "overrides":
-                console.print(f"[{group}] {code}")
-            else:
-                p = load_pack(code)
-                console.print(f"[{group}] {code}: {p.name}（{p.source}）")
+    for info in S.pack_catalogue():
+        console.print(f"[{info.group}] {info.code}" + (f": {info.name}（{info.source}）" if info.name else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,19 +1,32 @@
-"""What the commands share: reading the registry (database or workbook), error tables, import progress."""
+"""What the commands share: the county a command works on (through :mod:`junheng.services.registry`), error
+tables, refusals, progress."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from junheng.domain import fields as F
-from junheng.domain.tables import YearTables
-from junheng.io.errors import ValidationIssue
+from junheng.services import registry as R
+from junheng.services.authz import Actor
+from junheng.services.errors import ServiceError
+from junheng.services.principal import local_actor
+from junheng.services.registry import ValidationIssue
 
 err_console = Console(stderr=True)
 MAX_SHOWN = 200
@@ -21,8 +34,6 @@ MAX_SHOWN = 200
 
 def print_issues(issues: list[ValidationIssue], report: Path | None) -> None:
     """Print the validation issues as a table (first ``MAX_SHOWN``) and write them all to an Excel report."""
-    from junheng.io.errors import write_error_report
-
     table = Table(title=f"发现 {len(issues)} 处错误，未导入任何数据 / {len(issues)} errors, nothing imported")
     for col in ("代码", "工作表", "行", "列", "应为", "实为", "说明"):
         table.add_column(col, overflow="fold")
@@ -33,55 +44,52 @@ def print_issues(issues: list[ValidationIssue], report: Path | None) -> None:
     if len(issues) > MAX_SHOWN:
         err_console.print(f"（仅显示前 {MAX_SHOWN} 条，完整清单见错误报告 / first {MAX_SHOWN} shown）")
     if report is not None:
-        write_error_report(issues, report)
+        R.write_error_report(issues, report)
         err_console.print(f"错误报告已写入 / error report written: [bold]{report}[/]")
 
 
-def load_input(*, db: str | None, data: Path | None, years: Iterable[int] | None = None,
-               county: str | None = None) -> YearTables:
-    """The registry from ``--data FILE`` (checked exactly like an import) or else from ``--db``.
+def fail(exc: ServiceError, code: int = 2) -> NoReturn:
+    """Print a service's refusal (Chinese / English) and exit with ``code``."""
+    err_console.print(f"[red]{exc.zh}[/red]" + (f" / {exc.en}" if exc.en and exc.en != exc.zh else ""))
+    raise typer.Exit(code)
 
-    A workbook with errors prints them (and writes ``<file>_错误清单.xlsx``) and exits with code 2.
+
+def load_county(*, db: str | None, data: Path | None, years: Iterable[int] | None = None,
+                county: str | None = None, actor: Actor | None = None, personal: bool = True) -> R.CountyData:
+    """The county a command works on: ``--data FILE`` (checked exactly like an import) or else ``--db``.
+
+    A workbook with errors prints them (and writes ``<file>_错误清单.xlsx``) and exits with code 2; several
+    counties without ``--county``, or a county without schools, print why and exit with code 2.
     """
-    if data is not None:
-        from junheng.io import ImportRejected, read_workbook
-
-        try:
-            book = read_workbook(data)
-        except ImportRejected as exc:
-            print_issues(exc.issues, Path(data).with_name(Path(data).stem + "_错误清单.xlsx"))
-            raise typer.Exit(2) from None
-        one_county(book)
-        return book
-    from junheng.store import make_engine
-    from junheng.store.tables import load_tables
-
-    engine = make_engine(db)
     try:
-        tables = load_tables(engine, years=years, county=county)
-    finally:
-        engine.dispose()
-    if county is None:
-        one_county(tables)
-    elif tables.school.empty:
-        err_console.print(f"[red]数据库中没有县 {county} 的学校 / no schools of county {county} in the database[/red]")
-        raise typer.Exit(2)
-    return tables
+        if data is not None:
+            try:
+                return R.workbook_data(data)
+            except R.ImportRejected as exc:
+                print_issues(exc.issues, Path(data).with_name(Path(data).stem + "_错误清单.xlsx"))
+                raise typer.Exit(2) from None
+        engine = R.open_database(db)
+        try:
+            return R.county_data(engine, actor or local_actor(county), county=county, years=years,
+                                 personal=personal)
+        finally:
+            engine.dispose()
+    except ServiceError as exc:
+        fail(exc)
 
 
-def one_county(tables: YearTables) -> None:
-    """Exit with code 2, naming the counties, when ``tables`` hold schools of more than one county: a report
-    pooled over several counties under one county's name is wrong, so ``--county`` must choose."""
-    counties = sorted({str(t)[:6] for t in tables.school["township_code"].dropna()})
-    if len(counties) <= 1:
-        return
-    org = tables.org_unit
-    county_rows = org[org["level"] == "county"] if not org.empty else org
-    names = dict(zip(county_rows["code"].str[:6], county_rows["name"], strict=True)) if not org.empty else {}
-    listed = "、".join(f"{names.get(c, '')}（{c}）" for c in counties)
-    err_console.print(f"[red]数据中有 {len(counties)} 个县：{listed}；请用 --county 指定一个 / the data hold "
-                      f"{len(counties)} counties ({', '.join(counties)}): choose one with --county[/red]")
-    raise typer.Exit(2)
+def progress_spinner() -> Progress:
+    """The transient spinner a long command shows on stderr while a service reports progress."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True)
+
+
+def reporter(progress: Progress, task: TaskID) -> Callable[[float, str], None]:
+    """A service's progress callback that shows its message on the spinner."""
+    def report(fraction: float, message: str = "") -> None:
+        if message:
+            progress.update(task, description=f"{message} …")
+
+    return report
 
 
 @contextmanager

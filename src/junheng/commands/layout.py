@@ -7,22 +7,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from junheng.commands.common import load_input
-from junheng.domain.tables import YearTables
+from junheng.commands.common import fail, load_county, progress_spinner, reporter
+from junheng.services import layout as L
+from junheng.services import registry as R
+from junheng.services.errors import ServiceError
+from junheng.services.principal import local_actor
 
 console = Console()
-err = Console(stderr=True)
-
-
-def _tables(db: str | None, data: Path | None, demo: str | None, year: int, county: str | None = None) -> YearTables:
-    if demo:
-        from junheng.synth import generate_county
-
-        return generate_county(demo, seed=7, children=False, teachers=False)
-    return load_input(db=db, data=data, county=county)
 
 
 def layout_command(
@@ -42,49 +35,26 @@ def layout_command(
     save_scenario: Annotated[str | None, typer.Option("--save-scenario", help="保存为方案 / save as a scenario (needs --db or JUNHENG_DB)")] = None,
 ) -> None:
     """优化学校布局（保留/扩建/撤并/新建）/ Optimise the school layout for a target year and write the plan."""
-    from junheng.plan.facility import InfeasibleModelError
-    from junheng.plan.layout import SchoolLayout, load_layout_rules
-    from junheng.plan.outputs import write_docx, write_html_map, write_png, write_xlsx
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
+    actor = local_actor(county)
+    with progress_spinner() as progress:
         task = progress.add_task("读取数据 / reading data …")
-        tables = _tables(db, data, demo, year, county)
-        base_year = max(tables.years)
-        r = load_layout_rules(rules)
-        network = None
-        if osm is not None:
-            from junheng.geo import read_osm_pbf
-
-            progress.update(task, description="读取路网 / reading the road network …")
-            network = read_osm_pbf(osm)
-        progress.update(task, description="预测与建模 / projecting and building the model …")
-        layout = SchoolLayout.from_tables(tables, year=year, rules=r, travel=network, variant=variant)
-        progress.update(task, description=f"求解 / solving ({len(layout.pairs)} pairs) …")
+        cd = R.demo_data(demo, children=False, teachers=False) if demo else \
+            load_county(db=db, data=data, county=county, actor=actor, personal=False)
         try:
-            result = layout.solve(time_limit_s=time_limit)
-        except InfeasibleModelError as exc:
-            err.print(f"[red]无可行方案 / infeasible:[/red] {exc}")
-            raise typer.Exit(2) from exc
-        progress.update(task, description="写出 / writing outputs …")
-        county = tables.org_unit[tables.org_unit["level"] == "county"]["name"]
-        title = f"{county.iloc[0] if len(county) else ''}学校布局调整方案（{year} 年，{variant}）"
-        if xlsx:
-            write_xlsx(result, xlsx, sites=layout.sites)
-        if map_html:
-            write_html_map(result, map_html, sites=layout.sites, title=title)
-        if png:
-            write_png(result, png, sites=layout.sites, title=title)
-        if docx:
-            write_docx(result, docx, title=title, png=png)
-        if save_scenario:
-            from junheng.plan.scenario import save_scenario as save
-            from junheng.plan.scenario import scenario_from_result
-            from junheng.store import make_engine
-
-            sc = scenario_from_result(save_scenario, result, base_year=base_year, variant=variant, tables=tables)
-            save(make_engine(db), sc, replace_existing=True)
-    s = result.summary()
-    t = Table(title=title)
+            plan = L.plan_layout(actor, cd, year=year, variant=variant, rules=rules, osm=osm,
+                                 time_limit_s=time_limit, progress=reporter(progress, task))
+            progress.update(task, description="写出 / writing outputs …")
+            written = L.write_layout(plan, xlsx=xlsx, map_html=map_html, png=png, docx=docx)
+            if save_scenario:
+                engine = R.open_database(db)
+                try:
+                    L.save_plan(engine, actor, plan, save_scenario, replace=True)
+                finally:
+                    engine.dispose()
+        except ServiceError as exc:
+            fail(exc)
+    s = plan.result.summary()
+    t = Table(title=plan.title)
     t.add_column("项目 / item")
     t.add_column("值 / value", justify="right")
     for k in ("status", "objective", "bound", "gap", "seconds", "primary_schools", "junior_schools",
@@ -93,9 +63,8 @@ def layout_command(
         t.add_row(k, f"{v:,.4f}" if k == "gap" else (f"{v:,.0f}" if isinstance(v, float) else str(v)))
     t.add_row("decisions", ", ".join(f"{k} {v}" for k, v in s["decisions"].items()))
     console.print(t)
-    for p in (xlsx, map_html, png, docx):
-        if p:
-            console.print(f"已写出 / written: {p}")
+    for p in written:
+        console.print(f"已写出 / written: {p}")
 
 
 scenarios_app = typer.Typer(help="布局方案 / layout scenarios", no_args_is_help=True)
@@ -104,10 +73,11 @@ scenarios_app = typer.Typer(help="布局方案 / layout scenarios", no_args_is_h
 @scenarios_app.command("list")
 def scenarios_list(db: Annotated[str | None, typer.Option("--db", help="数据库 URL / database URL")] = None) -> None:
     """列出已保存的方案 / List saved scenarios with their procedure status."""
-    from junheng.plan.scenario import list_scenarios
-    from junheng.store import make_engine
-
-    df = list_scenarios(make_engine(db))
+    engine = R.open_database(db)
+    try:
+        df = L.scenario_table(engine, local_actor())
+    finally:
+        engine.dispose()
     t = Table()
     for c in df.columns:
         t.add_column(c)
@@ -122,17 +92,19 @@ def scenarios_compare(
     db: Annotated[str | None, typer.Option("--db", help="数据库 URL / database URL")] = None,
 ) -> None:
     """并列比较方案 / Compare scenarios side by side (schools, travel, boarders, cost, teachers)."""
-    from junheng.plan.scenario import compare, format_figure, load_scenario
-    from junheng.store import make_engine
-
-    eng = make_engine(db)
-    df = compare([(load_scenario(eng, n), None) for n in names])
+    engine = R.open_database(db)
+    try:
+        df = L.compare_named(engine, local_actor(), names)
+    except ServiceError as exc:
+        fail(exc)
+    finally:
+        engine.dispose()
     t = Table()
     t.add_column("")
     for c in df.columns:
         t.add_column(str(c), justify="right")
     for idx, row in df.iterrows():
-        t.add_row(str(idx), *[format_figure(str(idx), x) for x in row])
+        t.add_row(str(idx), *[L.format_figure(str(idx), x) for x in row])
     console.print(t)
 
 

@@ -9,8 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from junheng.commands.common import err_console, import_progress, print_issues
+from junheng.commands.common import err_console, fail, import_progress, print_issues
 from junheng.domain import fields as F
+from junheng.services import registry as R
+from junheng.services.errors import ServiceError
+from junheng.services.principal import local_actor
 
 console = Console()
 
@@ -19,12 +22,6 @@ DbOption = Annotated[
     typer.Option("--db", help="数据库地址（默认 JUNHENG_DB 或 ./junheng.db）/ database URL or SQLite file path"),
 ]
 
-def _engine(db: str | None):
-    from junheng.store.engine import make_engine
-
-    return make_engine(db)
-
-
 def register(app: typer.Typer) -> None:
     db_app = typer.Typer(help="数据库管理 / database management", no_args_is_help=True)
     app.add_typer(db_app, name="db")
@@ -32,19 +29,13 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def db_upgrade(db: DbOption = None) -> None:
         """升级数据库结构到最新版本 / upgrade the database schema to the latest revision."""
-        from junheng.store.engine import default_url, upgrade
-
-        upgrade(db or default_url())
+        R.upgrade_database(db)
         console.print("数据库已是最新结构 / database schema is up to date")
 
     @app.command("init")
     def init(db: DbOption = None) -> None:
         """新建（或升级）数据库 / create (or upgrade) the database."""
-        from junheng.store.engine import default_url, normalise_url, upgrade
-
-        url = db or default_url()
-        upgrade(url)
-        console.print(f"数据库已就绪 / database ready: {normalise_url(url).split('@')[-1]}")
+        console.print(f"数据库已就绪 / database ready: {R.upgrade_database(db)}")
 
     @app.command("template")
     def template(
@@ -52,9 +43,7 @@ def register(app: typer.Typer) -> None:
         personal: Annotated[bool, typer.Option(help="包含儿童、教师个人信息表 / include personal-data sheets")] = True,
     ) -> None:
         """生成 Excel 数据模板（含说明和单元格校验）/ write the Excel data template."""
-        from junheng.io.template import write_workbook
-
-        write_workbook(path, personal=personal)
+        R.write_template(path, personal=personal)
         console.print(f"模板已写入 / template written: [bold]{path}[/]")
 
     @app.command("import")
@@ -67,15 +56,15 @@ def register(app: typer.Typer) -> None:
             help="错误报告 .xlsx 路径 / where to write the Excel error report")] = None,
         user: Annotated[str | None, typer.Option(help="导入人 / importing user")] = None,
         check: Annotated[bool, typer.Option("--check", help="只检查不写入 / validate only")] = False,
+        max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="每张表的行数上限 / row limit per sheet")] = R.MAX_ROWS,
+        max_issues: Annotated[int, typer.Option("--max-issues", min=1, help="发现这么多处错误即停止 / stop after this many errors")] = R.MAX_ISSUES,
     ) -> None:
         """导入数据：全部通过才写入，否则不写入任何数据 / import, all or nothing."""
-        from junheng.io.errors import ImportRejected
-        from junheng.io.importer import check_files, import_files
-
-        engine = _engine(db)
+        engine = R.open_database(db)
+        actor = local_actor()
         report = errors or Path(files[0]).with_name(Path(files[0]).stem + "_错误清单.xlsx")
         if check:
-            _, issues, _ = check_files(files, engine=engine, table=table)
+            issues = R.check_import(engine, actor, files, table=table, max_rows=max_rows, max_issues=max_issues)
             if issues:
                 print_issues(issues, report)
                 raise typer.Exit(1)
@@ -83,8 +72,9 @@ def register(app: typer.Typer) -> None:
             return
         with import_progress() as (bar, progress):
             try:
-                result = import_files(engine, files, user=user, table=table, progress=progress)
-            except ImportRejected as rej:
+                result = R.import_registry(engine, actor, files, user=user, table=table, progress=progress,
+                                           max_rows=max_rows, max_issues=max_issues)
+            except R.ImportRejected as rej:
                 bar.stop()
                 print_issues(rej.issues, report)
                 raise typer.Exit(1) from None
@@ -104,9 +94,11 @@ def register(app: typer.Typer) -> None:
         personal: Annotated[bool, typer.Option(help="导出儿童、教师个人信息 / include personal data")] = False,
     ) -> None:
         """按模板格式导出数据 / export the registry in the template layout."""
-        from junheng.io.export import export_workbook
-
-        export_workbook(_engine(db), path, years=year, county=county, personal=personal)
+        try:
+            R.export_registry(R.open_database(db), local_actor(), path, years=year, county=county,
+                              personal=personal)
+        except ServiceError as exc:
+            fail(exc)
         console.print(f"已导出 / exported: [bold]{path}[/]")
 
     @app.command("demo-data")
@@ -118,27 +110,20 @@ def register(app: typer.Typer) -> None:
         children: Annotated[bool, typer.Option(help="生成儿童个人记录 / generate children")] = True,
     ) -> None:
         """生成演示县数据并导入数据库 / build the demo county and import it."""
-        from junheng.io.errors import ImportRejected
-        from junheng.io.importer import import_tables
-        from junheng.store.engine import default_url, upgrade
-        from junheng.synth import generate_county
-
-        url = db or default_url()
-        upgrade(url)
+        R.upgrade_database(db)
         with err_console.status("生成演示县数据 / generating the demo county…"):
-            tables = generate_county(county, seed=seed, children=children)
+            data = R.demo_data(county, seed=seed, children=children)
         if xlsx is not None:
-            from junheng.io.template import write_workbook
-
-            write_workbook(xlsx, tables)
+            R.write_template(xlsx, tables=data.tables)
         with import_progress() as (bar, progress):
             try:
-                import_tables(_engine(url), tables, source=f"demo-{county}-seed{seed}", progress=progress)
-            except ImportRejected as rej:
+                R.import_demo(R.open_database(db), local_actor(), data, source=f"demo-{county}-seed{seed}",
+                              progress=progress)
+            except R.ImportRejected as rej:
                 bar.stop()
                 print_issues(rej.issues, None)
                 raise typer.Exit(1) from None
-        _print_summary(url, county)
+        _print_summary(db, county)
 
     @app.command("summary")
     def summary(db: DbOption = None,
@@ -149,9 +134,8 @@ def register(app: typer.Typer) -> None:
 
 def _print_summary(db: str | None, county: str | None) -> None:
     from junheng.domain.enums import SchoolType, Stage
-    from junheng.store.summary import registry_summary
 
-    s = registry_summary(_engine(db), county=county)
+    s = R.summary(R.open_database(db), local_actor(), county=county)
     console.print(f"[bold]{s.county_name or '全部'}[/]  学年 {s.year or '—'}：乡镇 {s.townships} 个，村/社区 {s.villages} 个")
     t = Table(title="学校 / schools")
     t.add_column("办学类型")

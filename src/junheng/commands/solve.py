@@ -1,7 +1,6 @@
 """``junheng solve pmedian|cflp|sscflp FILE`` — solve an OR-Library facility-location file.
 
-Each command reads the file (``junheng.plan.orlib``), builds the model and calls its
-``solve``; the summary (objective, bound, gap, seconds, status, open sites) is printed
+Each command calls :mod:`junheng.services.solve` (read the file, build the model, solve); the summary (objective, bound, gap, seconds, status, open sites) is printed
 and optionally written as JSON.
 """
 
@@ -10,16 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from junheng.plan import CapacitatedFacilityLocation, FacilityResult, PMedian, SingleSourceCFL
-from junheng.plan.facility.problem import Method
-from junheng.plan.orlib import InstanceFormatError, read_cap, read_pmed, read_sscflp
-
-T = TypeVar("T")
+from junheng.services import solve as S
+from junheng.services.errors import ServiceError
+from junheng.services.solve import Solved
 
 console = Console(stderr=True)
 
@@ -36,18 +33,22 @@ MethodOpt = Annotated[
 ]
 
 
-def _finish(result: FacilityResult, instance: str, kind: str, json_path: Path | None) -> None:
-    data = {"instance": instance, "problem": kind, **result.to_dict()}
+STATUS_ZH = {"optimal": "最优", "feasible": "可行", "infeasible": "无可行解", "time_limit": "达到时间上限"}
+
+
+def _solve(fn: Callable[..., Solved], *args: Any, json_path: Path | None, **kwargs: Any) -> None:
+    """Solve through the service; a malformed file prints why and exits with code 1, no solution with 2."""
+    try:
+        with console.status("求解中 / solving…"):
+            solved = fn(*args, **kwargs)
+    except ServiceError as exc:
+        console.print(f"[red]{exc.zh}[/red]")
+        raise typer.Exit(code=1) from exc
+    result = solved.result
     if json_path is not None:
-        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    status_zh = {
-        "optimal": "最优",
-        "feasible": "可行",
-        "infeasible": "无可行解",
-        "time_limit": "达到时间上限",
-    }
+        json_path.write_text(json.dumps(solved.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     console.print(
-        f"[bold]{instance}[/bold] {kind}: 状态 / status {status_zh[result.status]} ({result.status}); "
+        f"[bold]{solved.instance}[/bold] {solved.problem}: 状态 / status {STATUS_ZH[result.status]} ({result.status}); "
         f"目标值 / objective {result.objective:g}; 下界 / bound {result.bound:g}; "
         f"差距 / gap {result.gap:.4%}; 开设 / open {len(result.open_sites)}; {result.seconds:.2f} s"
     )
@@ -55,21 +56,6 @@ def _finish(result: FacilityResult, instance: str, kind: str, json_path: Path | 
         console.print(result.message)
     if result.status == "infeasible":
         raise typer.Exit(code=2)
-
-
-def _method(value: str) -> Method:
-    if value not in ("auto", "mip", "heuristic"):
-        raise typer.BadParameter("应为 auto、mip 或 heuristic / expected auto, mip or heuristic")
-    return value  # type: ignore[return-value]
-
-
-def _read(reader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Read an instance file; a format error is printed and exits with code 1."""
-    try:
-        return reader(*args, **kwargs)
-    except InstanceFormatError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(code=1) from err
 
 
 @solve_app.command("pmedian")
@@ -83,12 +69,7 @@ def pmedian_cmd(
     method: MethodOpt = "auto",
 ) -> None:
     """p-中位问题（pmed 格式） / uncapacitated p-median (OR-Library pmed format)."""
-    inst = _read(read_pmed, file)
-    with console.status("求解中 / solving…"):
-        res = PMedian.from_cost_matrix(inst.cost, p_facilities=p or inst.p).solve(
-            time_limit_s=time_limit, method=_method(method)
-        )
-    _finish(res, inst.name, "pmedian", json_path)
+    _solve(S.solve_pmedian, file, p=p, time_limit_s=time_limit, method=method, json_path=json_path)
 
 
 @solve_app.command("cflp")
@@ -103,13 +84,7 @@ def cflp_cmd(
     method: MethodOpt = "auto",
 ) -> None:
     """有容量限制的选址（Beasley cap 格式，可分配） / capacitated FL, multi-source (Beasley cap format)."""
-    inst = _read(read_cap, file, capacity=capacity)
-    model = CapacitatedFacilityLocation.from_cost_matrix(
-        inst.cost, inst.demand, capacity=inst.capacity, fixed_cost=inst.fixed_cost, cost_basis="total"
-    )
-    with console.status("求解中 / solving…"):
-        res = model.solve(time_limit_s=time_limit, method=_method(method))
-    _finish(res, inst.name, "cflp", json_path)
+    _solve(S.solve_cflp, file, capacity=capacity, time_limit_s=time_limit, method=method, json_path=json_path)
 
 
 @solve_app.command("sscflp")
@@ -120,13 +95,7 @@ def sscflp_cmd(
     method: MethodOpt = "auto",
 ) -> None:
     """单一来源有容量选址（J I 格式） / single-source capacitated FL (J I format)."""
-    inst = _read(read_sscflp, file)
-    model = SingleSourceCFL.from_cost_matrix(
-        inst.cost, inst.demand, capacity=inst.capacity, fixed_cost=inst.fixed_cost, cost_basis="total"
-    )
-    with console.status("求解中 / solving…"):
-        res = model.solve(time_limit_s=time_limit, method=_method(method))
-    _finish(res, inst.name, "sscflp", json_path)
+    _solve(S.solve_sscflp, file, time_limit_s=time_limit, method=method, json_path=json_path)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,13 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from junheng.commands.common import load_input
+from junheng.commands.common import fail, load_county, progress_spinner, reporter
+from junheng.services import teachers as T
+from junheng.services.errors import ServiceError
+from junheng.services.principal import local_actor
 
 console = Console()
-err = Console(stderr=True)
 
 
 def teachers_command(
@@ -34,38 +35,25 @@ def teachers_command(
     immovable: Annotated[list[str] | None, typer.Option("--immovable", help="不参与调配的教师编号 / teacher IDs that cannot move")] = None,
 ) -> None:
     """教师规划：编制核定、学科缺额、调配、交流轮岗、走教与培训 / Teacher plan: entitlement, shortages, transfers, rotation, itinerant rounds, training."""
-    from junheng.plan.staffing import load_curriculum, load_staffing_rules
-    from junheng.plan.teachers import (
-        RedistributionRules,
-        plan_teachers,
-        write_teachers_json,
-        write_teachers_xlsx,
-    )
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
+    actor = local_actor(county)
+    with progress_spinner() as progress:
         task = progress.add_task("读取数据 / reading data …")
-        tables = load_input(db=db, data=data, years=range(year - 4, year + 1), county=county)
-        if year not in tables.years:
-            err.print(f"[red]数据中没有 {year} 学年 / no data for school year {year}[/red] (有 / found: {tables.years})")
-            raise typer.Exit(2)
-        progress.update(task, description="编制、调配、轮岗、走教、培训 / planning …")
-        plan = plan_teachers(
-            tables, year=year, staffing_rules=load_staffing_rules(overrides=staffing or ()),
-            curriculum=load_curriculum(curriculum) if curriculum else None,
-            redistribution_rules=RedistributionRules(max_km=max_km), immovable=tuple(immovable or ()))
+        cd = load_county(db=db, data=data, years=T.plan_years_of(year), county=county, actor=actor)
+        try:
+            plan = T.plan_county_teachers(actor, cd, year=year, staffing_overrides=staffing or (),
+                                          curriculum=curriculum, max_km=max_km, immovable=immovable or (),
+                                          progress=reporter(progress, task))
+        except ServiceError as exc:
+            fail(exc)
         progress.update(task, description="写出 / writing …")
-        if xlsx:
-            write_teachers_xlsx(plan, xlsx)
-        if json_out:
-            write_teachers_json(plan, json_out)
+        written = T.write_teacher_plan(plan, cd.county_code, xlsx=xlsx, json_path=json_out)
     _summary(plan)
-    for p in (xlsx, json_out):
-        if p:
-            console.print(f"已写出 / written: {p}")
+    for p in written:
+        console.print(f"已写出 / written: {p}")
 
 
-def _summary(plan: object) -> None:
-    d = plan.to_dict()  # type: ignore[attr-defined]
+def _summary(plan: T.TeacherPlan) -> None:
+    d = plan.to_dict()
     t = Table(title=f"{d['year']}学年 教师规划 / teacher plan")
     t.add_column("项目 / item")
     t.add_column("数值 / value", justify="right")
@@ -83,7 +71,10 @@ def _summary(plan: object) -> None:
     rate = tr["completion_rate"]
     t.add_row("360学时完成率 / training completion", "—" if rate is None else f"{rate:.1%}")
     br = d["indicators"]["bachelor_ratio"]
-    fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+
+    def fmt(v: float | None) -> str:
+        return "—" if v is None else f"{v:.3f}"
+
     t.add_row("城乡本科比例之比 前→后 / bachelor ratio", f"{fmt(br['before'])} → {fmt(br['after'])}（≤ 1.05）")
     console.print(t)
 

@@ -31,13 +31,13 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
+        from junheng.services import registry as R
         from junheng.services.jobs import JobRunner
         from junheng.services.settings import Settings
-        from junheng.store.engine import default_url, make_engine, upgrade
         from junheng.web import create_app
 
-        url = db or default_url()
-        upgrade(url)
+        url = R.database_url(db)
+        R.upgrade_database(url)
         console.print(f"均衡 Junheng 网页应用 / web app: [bold]http://{host}:{port}[/]  (API: /api/docs)")
         if workers == 1:
             app = create_app(Settings.from_env(db_url=url, secure_cookies=secure_cookies or None))
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
             return
         # Several processes: jobs left unfinished by a stopped server are failed here, once, before any worker
         # exists; the workers never recover (a restarted worker must not fail its siblings' live jobs).
-        engine = make_engine(url)
+        engine = R.open_database(url)
         JobRunner(engine).recover()
         engine.dispose()
         os.environ["JUNHENG_DB"] = url
@@ -72,13 +72,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """新建（或重置）用户 / add (or reset) a user."""
         from junheng.services import auth
+        from junheng.services import registry as R
         from junheng.services.errors import ServiceError
-        from junheng.store.engine import default_url, make_engine, upgrade
+        from junheng.services.principal import local_actor
 
-        url = db or default_url()
-        upgrade(url)
+        url = R.database_url(db)
+        R.upgrade_database(url)
         try:
-            u = auth.ensure_user(make_engine(url), username=username, password=password, role=role,
+            u = auth.ensure_user(R.open_database(url), actor=local_actor(), username=username, password=password, role=role,
                                  scopes=scope or [], school_code=school, display_name=name, reset=reset)
         except ServiceError as exc:
             err_console.print(f"[red]{exc.zh}[/] / {exc.en}")
@@ -89,13 +90,13 @@ def register(app: typer.Typer) -> None:
     def user_list(db: DbOption = None) -> None:
         """列出用户 / list users."""
         from junheng.services import auth
-        from junheng.services.authz import Actor
-        from junheng.store.engine import make_engine
+        from junheng.services import registry as R
+        from junheng.services.principal import local_actor
 
         t = Table(title="用户 / users")
         for col in ("用户名", "显示名", "角色", "管辖范围", "学校", "状态"):
             t.add_column(col)
-        for u in auth.list_users(make_engine(db), Actor.system("cli")):
+        for u in auth.list_users(R.open_database(db), local_actor()):
             t.add_row(u.username, u.display_name, u.role_zh, ",".join(u.scopes), u.school_code or "",
                       "启用" if u.active else "停用")
         console.print(t)

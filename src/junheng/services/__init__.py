@@ -4,7 +4,8 @@ Every function takes the acting :class:`Actor` and checks its permission and
 org-unit scope itself, so a route cannot forget to; routes hold no queries.
 """
 
-from junheng.services.authz import PERMISSIONS, ROLES, Actor, scope_prefix
+from junheng.domain.orgcode import scope_prefix
+from junheng.services.authz import PERMISSIONS, ROLES, Actor
 from junheng.services.errors import (
     Conflict,
     Forbidden,

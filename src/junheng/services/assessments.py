@@ -1,9 +1,9 @@
 """Assessments in the web app: run a standard pack on a county's year in the background, keep its outputs.
 
-The job does exactly what ``junheng assess`` does (``load_tables`` for the year
-and the two before it, ``assess``, then the JSON / XLSX / DOCX writers of
-:mod:`junheng.report`) and stores the three files with the job, so downloads
-are the CLI's files byte for byte.  Pages read the stored JSON (schema
+:func:`assess_county` and :func:`write_assessment` are the one path of
+``junheng assess`` and of the web job (which reads the year and the one two
+before it with :func:`junheng.services.registry.county_data` and stores the
+three files with the job), so downloads are the CLI's files byte for byte.  Pages read the stored JSON (schema
 ``junheng.assessment/1``); parsed results are cached per job.
 """
 
@@ -13,17 +13,22 @@ import json
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, select
 
 from junheng.services import counties as C
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid, NotFound
-from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, get_job, list_jobs
+from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, Progress, get_job, list_jobs, silent
+from junheng.services.registry import CountyData, county_data
+from junheng.services.standards import PackInfo, pack_catalogue
 from junheng.store.auth_models import Job, JobFile
+
+if TYPE_CHECKING:
+    from junheng.assess.results import Assessment as Assessment
 
 MEDIA = {
     "json": "application/json",
@@ -32,26 +37,56 @@ MEDIA = {
 }
 
 
-@dataclass(frozen=True)
-class PackInfo:
-    code: str
-    name: str
-    source: str
-    group: str
-
-
 def list_pack_infos(actor: Actor) -> list[PackInfo]:
     """Standard and plan packs shipped with Junheng (overrides are applied, not chosen, here)."""
     actor.require("view_assessment")
-    from junheng.standards import list_packs, load_pack
+    return pack_catalogue(overrides=False)
+
+
+def assessment_years(year: int) -> list[int]:
+    """The school years an assessment of ``year`` reads: the year and the one two before it (the growth
+    indicators compare with it, e.g. 教育投入 and 教师培训经费)."""
+    return [year - 2, year]
+
+
+def assess_county(actor: Actor, data: CountyData, *, pack: str | Path, year: int,
+                  overrides: Sequence[str | Path] = (), evidence: Mapping[str, Any] | str | Path | None = None,
+                  progress: Progress | None = None) -> Assessment:
+    """Assess ``data``'s county for school ``year`` against ``pack`` (a code or a TOML file) with provincial
+    ``overrides`` and ``evidence`` (a mapping, or an evidence file); the one path of ``junheng assess`` and the
+    web job.  A bad pack or evidence file is :class:`Invalid` naming the file and key."""
+    from junheng.assess import assess
+    from junheng.standards import PackError, load_evidence, load_pack
+
+    actor.require("run_assessment")
+    report = progress or silent
+    try:
+        standard = load_pack(pack, overrides=overrides)
+        ev = load_evidence(evidence) if isinstance(evidence, str | Path) else dict(evidence or {})
+    except (PackError, FileNotFoundError) as exc:
+        raise Invalid(f"标准包或佐证文件有误：{exc}", f"invalid pack or evidence: {exc}") from exc
+    if year not in data.tables.years:
+        raise Invalid(f"数据中没有 {year} 学年（有：{data.tables.years}）",
+                      f"no data for school year {year} (found: {data.tables.years})")
+    report(0.3, "评估 / assessing")
+    return assess(standard, data.tables, year=year, evidence=ev)
+
+
+def write_assessment(a: Assessment, county_name: str, *, json: str | Path | None = None,
+                     xlsx: str | Path | None = None, docx: str | Path | None = None) -> list[Path]:
+    """The assessment's JSON (schema ``junheng.assessment/1``), Excel workbook and Word 自评报告, where asked."""
+    from junheng.report import write_docx, write_json, write_xlsx
 
     out = []
-    for group, codes in list_packs().items():
-        if group == "overrides":
-            continue
-        for code in codes:
-            p = load_pack(code)
-            out.append(PackInfo(code, p.name.strip(), p.source.strip(), group))
+    if json is not None:
+        write_json(a, json)
+        out.append(Path(json))
+    if xlsx is not None:
+        write_xlsx(a, xlsx)
+        out.append(Path(xlsx))
+    if docx is not None:
+        write_docx(a, docx, county_name=county_name)
+        out.append(Path(docx))
     return out
 
 
@@ -67,30 +102,20 @@ def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: s
     if year not in years:
         raise Invalid(f"数据中没有 {year} 学年（有：{years}）", f"no data for school year {year} (have {years})")
     job_id = runner.create(actor, "assessment", org_code=county_code, params={"pack": pack, "year": year})
-    runner.submit(job_id, lambda ctx: _run(engine, ctx, pack=pack, year=year, county=county_code))
+    runner.submit(job_id, lambda ctx: _run(engine, ctx, actor, pack=pack, year=year, county=county_code))
     return job_id
 
 
-def _run(engine: Engine, ctx: JobContext, *, pack: str, year: int, county: str) -> dict[str, Any]:
-    from junheng.assess import assess
-    from junheng.report import write_docx, write_json, write_xlsx
-    from junheng.standards import load_pack
-    from junheng.store.tables import load_tables
-
+def _run(engine: Engine, ctx: JobContext, actor: Actor, *, pack: str, year: int, county: str) -> dict[str, Any]:
     ctx.progress(0.05, "读取数据 / reading data")
-    tables = load_tables(engine, years=[year - 2, year], county=county)
-    ctx.progress(0.3, "评估 / assessing")
-    a = assess(load_pack(pack), tables, year=year)
-    county_name = C.county_name(engine, county)
-    base = f"{county_name}_{pack}_{year}"
+    data = county_data(engine, actor, county=county, years=assessment_years(year))
+    a = assess_county(actor, data, pack=pack, year=year, progress=ctx.progress)
+    base = f"{data.county_name}_{pack}_{year}"
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (fmt, writer) in enumerate((("json", write_json), ("xlsx", write_xlsx), ("docx", write_docx))):
+        for i, fmt in enumerate(("json", "xlsx", "docx")):
             ctx.progress(0.6 + 0.13 * i, f"生成 {fmt.upper()} / writing {fmt}")
             path = Path(tmp) / f"{base}.{fmt}"
-            if fmt == "docx":
-                write_docx(a, path, county_name=county_name)
-            else:
-                writer(a, path)
+            write_assessment(a, data.county_name, **{fmt: path})
             ctx.add_file(path.name, path.read_bytes(), MEDIA[fmt])
     failing = int((a.units["school_verdict"] != "pass").sum()) if not a.units.empty else 0
     return {"verdict": a.verdict, "pack_name": a.pack_name, "year": year, "units": len(a.units),
@@ -120,7 +145,7 @@ def assessment_data(engine: Engine, job_id: int) -> dict[str, Any]:
         _cache[key] = data
         while len(_cache) > 8:
             _cache.popitem(last=False)
-    return data
+    return cast(dict[str, Any], data)
 
 
 def list_runs(engine: Engine, actor: Actor, *, limit: int = 30) -> list[JobInfo]:

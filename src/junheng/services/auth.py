@@ -37,11 +37,13 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from junheng.services import audit
 from junheng.services.authz import ROLES, Actor, home_org
@@ -99,13 +101,13 @@ class UserPublic:
     created_at: str
 
 
-def _public(u: User | dict, scopes: list[str]) -> UserPublic:
+def _public(u: User | dict[str, Any], scopes: list[str]) -> UserPublic:
     g = u.__getitem__ if isinstance(u, dict) else lambda k: getattr(u, k)
     return UserPublic(g("id"), g("username"), g("display_name"), g("role"), ROLES[g("role")][0], g("school_code"),
                       sorted(scopes), bool(g("active")), g("created_at").isoformat(sep=" "))
 
 
-def _validate_assignment(conn, role: str, scopes: list[str], school_code: str | None) -> None:
+def _validate_assignment(conn: Connection, role: str, scopes: list[str], school_code: str | None) -> None:
     if role not in ROLES:
         raise Invalid(f"未知角色 {role}", f"unknown role {role}")
     for code in scopes:
@@ -293,7 +295,7 @@ def login(engine: Engine, username: str, password: str, *, ip: str = "", user_ag
     return NewSession(token, csrf, actor, expires)
 
 
-def _actor(conn, row: dict, ip: str) -> Actor:
+def _actor(conn: Connection, row: Mapping[str, Any], ip: str) -> Actor:
     scopes = tuple(sorted(c for (c,) in conn.execute(select(UserScope.org_code).where(UserScope.user_id == row["id"]))))
     township = None
     if row["role"] == "school_clerk" and row["school_code"]:
@@ -336,9 +338,10 @@ def logout(engine: Engine, token: str, actor: Actor) -> None:
 
 def ensure_user(engine: Engine, *, username: str, password: str, role: str = "admin",
                 scopes: list[str] | None = None, school_code: str | None = None, display_name: str = "",
-                reset: bool = False, settings: Settings | None = None) -> UserPublic:
-    """Create the user, or with ``reset`` set its password, role and scopes anew (CLI: ``junheng user add``)."""
-    system = Actor.system("cli")
+                reset: bool = False, settings: Settings | None = None, actor: Actor | None = None) -> UserPublic:
+    """Create the user, or with ``reset`` set its password, role and scopes anew (CLI: ``junheng user add``),
+    as ``actor`` (default: the system; the CLI passes its principal, so the audit log names the operator)."""
+    system = actor or Actor.system("cli")
     with engine.connect() as conn:
         uid = conn.execute(select(User.id).where(User.username == username)).scalar()
     if uid is None:

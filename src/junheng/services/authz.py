@@ -24,17 +24,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, true
 
+from junheng.domain.labels import VOCABULARIES
 from junheng.domain.orgcode import ancestors, padded, scope_prefix
 from junheng.services.errors import Forbidden, NotAuthenticated
 
-ROLES: dict[str, tuple[str, str]] = {
-    "admin": ("系统管理员", "System administrator"),
-    "county_admin": ("县级管理员", "County administrator"),
-    "planner": ("规划/督导人员", "Planner / inspector"),
-    "school_clerk": ("学校填报员", "School data clerk"),
-    "township_staff": ("乡镇工作人员", "Township staff"),
-    "viewer": ("只读", "Read-only"),
-}
+ROLES: dict[str, tuple[str, str]] = {code: (lab.zh, lab.en) for code, lab in VOCABULARIES["role"].labels.items()}
+"""Role → (Chinese, English) label, from junheng.domain.labels."""
 
 ALL = frozenset(ROLES)
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -129,10 +124,6 @@ class Actor:
                 conds.append(column.in_(sorted(above)))
         return or_(*conds) if conds else false()
 
-    def check_org(self, code: str | None) -> None:
-        if not self.covers_org(code):
-            raise Forbidden("该对象不在您的管辖范围内", "this object is outside your scope")
-
     def covers_school(self, code: str, township_code: str) -> bool:
         if self.unscoped:
             return True
@@ -140,7 +131,7 @@ class Actor:
             return code == self.school_code
         return any(township_code.startswith(p) for p in self.prefixes)
 
-    def school_condition(self, code_col, township_col) -> ColumnElement[bool]:
+    def school_condition(self, code_col: Any, township_col: Any) -> ColumnElement[bool]:
         """SQL condition limiting a school query to the user's scope."""
         if self.unscoped:
             return true()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, func, select
 
@@ -47,7 +47,7 @@ def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
-            return _cache[key]
+            return cast(T, _cache[key])
     value = compute()
     with _lock:
         _cache[key] = value

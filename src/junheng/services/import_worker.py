@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
@@ -100,7 +100,7 @@ def _run(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
         status, value = pickle.loads(out.read_bytes())
     if status == "error":
         raise ChildFailed(value)
-    return value
+    return cast(T, value)
 
 
 def main() -> None:

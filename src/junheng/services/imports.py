@@ -27,7 +27,7 @@ from junheng.io.limits import MAX_ISSUES, MAX_ROWS
 from junheng.services import audit
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid
-from junheng.services.jobs import DONE, JobContext, JobRunner, add_file, get_job, list_jobs
+from junheng.services.jobs import DONE, JobContext, JobRunner, add_file, get_job
 
 if TYPE_CHECKING:
     from junheng.io.scope import ImportScope
@@ -173,11 +173,6 @@ def history(engine: Engine, actor: Actor, *, limit: int = 100) -> list[dict[str,
         rows = conn.execute(stmt).mappings().all()
     return [{**dict(r), "started_at": r["started_at"].isoformat(sep=" "),
              "finished_at": r["finished_at"].isoformat(sep=" ")} for r in rows]
-
-
-def recent_checks(engine: Engine, actor: Actor) -> list[Any]:
-    actor.require("import_data")
-    return list_jobs(engine, actor, kinds=("import_check", "import"), limit=20)
 
 
 def issues_page(result: dict[str, Any], *, page: int = 1, per_page: int = 100) -> dict[str, Any]:

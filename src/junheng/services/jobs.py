@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
+from junheng.domain.labels import zh_map
 from junheng.services import audit
 from junheng.services.authz import Actor
 from junheng.services.errors import Forbidden, NotFound, Throttled
@@ -34,7 +35,7 @@ from junheng.store.auth_models import Job, JobFile
 log = logging.getLogger("junheng.jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-STATUS_ZH = {QUEUED: "排队中", RUNNING: "运行中", DONE: "已完成", FAILED: "失败"}
+STATUS_ZH = zh_map("job_status")
 KIND_PERMISSION = {"import_check": "import_data", "import": "import_data", "assessment": "view_assessment",
                    "care_check": "import_data", "layout": "view_layout",
                    "teachers": "view_teachers"}
@@ -103,6 +104,14 @@ def add_file(engine: Engine, job_id: int, name: str, content: bytes, media_type:
 
 
 JobFunction = Callable[[JobContext], dict[str, Any]]
+
+Progress = Callable[[float, str], None]
+"""How a long piece of work reports progress: (fraction done in [0, 1], bilingual message).  A web job passes
+:meth:`JobContext.progress`; the CLI passes its spinner; :func:`silent` ignores it."""
+
+
+def silent(fraction: float, message: str = "") -> None:
+    """A :data:`Progress` that reports nothing (tests, scripts)."""
 
 
 class JobRunner:

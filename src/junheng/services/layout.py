@@ -1,10 +1,12 @@
 """Layout planning (布局规划) in the web app: scenarios of the county's school layout, solved in the background.
 
-The job does what ``junheng plan layout --save-scenario`` does: ``load_tables``
-for the county, :meth:`SchoolLayout.from_tables` for the target year and births
-variant with the default rules (``load_layout_rules``), ``solve`` under a time
-limit, then :func:`junheng.plan.scenario.save_scenario` and the XLSX / DOCX
-writers of :mod:`junheng.plan.outputs`.  The map data (villages, schools by
+:func:`plan_layout`, :func:`save_plan` and :func:`write_layout` are the one
+path of ``junheng plan layout --save-scenario`` and of the web job: the
+county's registry (:func:`junheng.services.registry.county_data`, without
+personal records), :meth:`SchoolLayout.from_tables` for the target year and
+births variant, ``solve`` under a time limit, the scenario saved in the store
+(:mod:`junheng.store.scenarios`, re-assessed) and the XLSX / DOCX writers of
+:mod:`junheng.report.layout`.  The map data (villages, schools by
 decision, each village's assigned school) is stored with the job as JSON
 (schema ``junheng.layout-map/1``), because the scenario store keeps decisions
 and summary only.  Permissions: ``view_layout`` to read, ``run_layout`` to create.
@@ -12,26 +14,34 @@ and summary only.  Permissions: ``view_layout`` to read, ``run_layout`` to creat
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from junheng.domain.labels import zh_map
+from junheng.services import audit
 from junheng.services import counties as C
 from junheng.services.authz import Actor
 from junheng.services.errors import Forbidden, Invalid, NotFound
-from junheng.services.jobs import DONE, JobContext, JobRunner, get_job, list_jobs
+from junheng.services.jobs import DONE, JobContext, JobRunner, Progress, get_job, list_jobs, silent
+from junheng.services.registry import CountyData, county_data
 from junheng.store.auth_models import Job, JobFile
 
+if TYPE_CHECKING:
+    from junheng.domain.tables import YearTables
+    from junheng.plan.layout import LayoutResult, LayoutRules, SchoolLayout
+
 KIND = "layout"
-VARIANTS = {"low": "低方案", "central": "中方案", "high": "高方案"}
-DECISION_ZH = {"keep": "保留", "expand": "改扩建", "merge": "撤并", "close": "撤销", "build": "新建",
-               "keep_small": "保留（小规模）"}
+VARIANTS = zh_map("births_variant")
+DECISION_ZH = zh_map("decision")
 MEDIA = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -59,6 +69,35 @@ def list_scenarios(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
     """Saved scenarios of the counties in the actor's scope (newest first), with their summary figures."""
     actor.require("view_layout")
     return _scenario_rows(engine, actor)
+
+
+def scenario_table(engine: Engine, actor: Actor) -> pd.DataFrame:
+    """The saved scenarios in the actor's scope as a table (name, years, source, variant, cost, procedure)."""
+    from junheng.store import scenarios
+
+    mine = {r["name"] for r in list_scenarios(engine, actor)}
+    df = scenarios.list_scenarios(engine)
+    return df[df["name"].isin(mine)].reset_index(drop=True)
+
+
+def compare_named(engine: Engine, actor: Actor, names: Sequence[str]) -> pd.DataFrame:
+    """Scenarios ``names`` side by side (:func:`junheng.plan.scenario.compare`), each in the actor's scope."""
+    from junheng.plan.scenario import compare
+    from junheng.store.scenarios import load_scenario
+
+    mine = {r["name"]: r for r in list_scenarios(engine, actor)}
+    missing = [n for n in names if n not in mine]
+    if missing:
+        raise NotFound(f"方案不存在或不在您的管辖范围内：{'、'.join(missing)}",
+                       f"no such scenario in your scope: {', '.join(missing)}")
+    return compare([(load_scenario(engine, n), None) for n in names])
+
+
+def format_figure(label: str, x: object) -> str:
+    """A comparison figure as the tables show it (:func:`junheng.plan.scenario.format_figure`)."""
+    from junheng.plan.scenario import format_figure as fmt
+
+    return fmt(label, x)
 
 
 def list_runs(engine: Engine, actor: Actor, *, limit: int = 20) -> list[Any]:
@@ -96,62 +135,148 @@ def start_layout(engine: Engine, runner: JobRunner, actor: Actor, *, name: str, 
     job_id = runner.create(actor, KIND, org_code=county_code,
                            params={"name": name, "year": year, "variant": variant, "time_limit_s": time_limit_s,
                                    "keep_small": keep_small})
-    runner.submit(job_id, lambda ctx: _run(engine, ctx, name=name, year=year, variant=variant,
-                                           time_limit_s=time_limit_s, keep_small=keep_small, county=county_code,
-                                           user=actor.username))
+    runner.submit(job_id, lambda ctx: _run(engine, ctx, actor, name=name, year=year, variant=variant,
+                                           time_limit_s=time_limit_s, keep_small=keep_small, county=county_code))
     return job_id
 
 
-def _prepared(tables: Any) -> Any:
-    """The registry as the layout model reads it: a missing bed count is no beds, a school without coordinates
-    takes part only when it has them (the model places every school on the map)."""
-    sy = tables.school_year.copy()
-    sy["boarding_beds"] = sy["boarding_beds"].fillna(0)
-    school = tables.school[tables.school["lon"].notna() & tables.school["lat"].notna()]
-    return dataclasses.replace(tables, school_year=sy, school=school)
+@dataclass(frozen=True)
+class LayoutPlan:
+    """A solved layout plan of one county: the model (sites, villages), the result, and how it was asked for."""
+
+    layout: SchoolLayout
+    result: LayoutResult
+    rules: LayoutRules
+    county_code: str
+    county_name: str
+    base_year: int
+    year: int
+    variant: str
+    tables: YearTables
+    time_limit_s: float
+    keep_small: bool
+
+    @property
+    def title(self) -> str:
+        return f"{self.county_name}学校布局调整方案（{self.year} 年，{VARIANTS.get(self.variant, self.variant)}）"
 
 
-def _run(engine: Engine, ctx: JobContext, *, name: str, year: int, variant: str, time_limit_s: float,
-         keep_small: bool, county: str, user: str) -> dict[str, Any]:
+class Infeasible(Invalid):
+    """No layout meets the rules (the solver's diagnosis names the rule)."""
+
+
+def plan_layout(actor: Actor, data: CountyData, *, year: int, variant: str = "central",
+                rules: str | Path | None = None, keep_small: bool = False, osm: str | Path | None = None,
+                time_limit_s: float = 120.0, progress: Progress | None = None) -> LayoutPlan:
+    """Solve the layout of ``data``'s county for target ``year``: the one path of ``junheng plan layout`` and of
+    the web job.
+
+    The model (:meth:`SchoolLayout.from_tables`) reads the registry as it is: a school without coordinates sits
+    at its village's point, one without either is left out with a note.  ``rules`` is a layout rules file
+    (default: the shipped rules); ``keep_small`` exempts every existing school from the minimum size
+    (乡村小规模学校 may stay); ``osm`` a road network (``.osm.pbf``; default: the synthetic network).
+    """
+    from junheng.plan.facility import InfeasibleModelError
     from junheng.plan.layout import SchoolLayout, load_layout_rules
-    from junheng.plan.outputs import write_docx, write_xlsx
-    from junheng.plan.scenario import save_scenario, scenario_from_result
-    from junheng.store.tables import load_tables
 
-    ctx.progress(0.05, "读取数据 / reading data")
-    tables = _prepared(load_tables(engine, county=county, personal=False))
-    base_year = max(tables.years)
-    ctx.progress(0.2, "预测与建模 / projecting and building the model")
-    rules = load_layout_rules()
+    actor.require("run_layout")
+    if variant not in VARIANTS:
+        raise Invalid(f"未知出生预测方案：{variant}", f"unknown births variant {variant}")
+    report = progress or silent
+    tables = data.tables
+    r = load_layout_rules(rules)
     if keep_small:
-        rules = rules.with_flags(keep_small=tables.school["code"].astype(str).tolist())
-    layout = SchoolLayout.from_tables(tables, year=year, rules=rules, variant=variant)
-    ctx.progress(0.35, f"求解 / solving ({len(layout.pairs)} pairs, ≤ {time_limit_s:.0f} s)")
-    result = layout.solve(time_limit_s=time_limit_s)
-    ctx.progress(0.75, "规划后重新评估 / re-assessing the planned county")
-    sc = scenario_from_result(name, result, base_year=base_year, variant=variant, county_code=county,
-                              note=f"web job by {user}", tables=tables)
-    ctx.progress(0.8, "保存方案 / saving the scenario")
-    scenario_id = save_scenario(engine, sc, rules={"code": rules.code, "time_limit_s": time_limit_s,
-                                                             "keep_small": keep_small})
-    county_name = C.county_name(engine, county)
-    title = f"{county_name}学校布局调整方案（{year} 年，{VARIANTS[variant]}）"
-    ctx.add_file(MAP_NAME, json.dumps(_map_data(result, layout.sites, layout.clients), ensure_ascii=False)
-                 .encode("utf-8"), MEDIA["json"])
+        r = r.with_flags(keep_small=tables.school["code"].astype(str).tolist())
+    network = None
+    if osm is not None:
+        from junheng.geo import read_osm_pbf
+
+        report(0.1, "读取路网 / reading the road network")
+        network = read_osm_pbf(osm)
+    report(0.2, "预测与建模 / projecting and building the model")
+    layout = SchoolLayout.from_tables(tables, year=year, rules=r, travel=network, variant=variant)
+    report(0.35, f"求解 / solving ({len(layout.pairs)} pairs, ≤ {time_limit_s:.0f} s)")
+    try:
+        result = layout.solve(time_limit_s=time_limit_s)
+    except InfeasibleModelError as exc:
+        raise Infeasible(f"无可行方案：{exc}", f"infeasible: {exc}") from exc
+    return LayoutPlan(layout, result, r, data.county_code, data.county_name, max(tables.years), year, variant,
+                      tables, time_limit_s, keep_small)
+
+
+def write_layout(plan: LayoutPlan, *, xlsx: str | Path | None = None, map_html: str | Path | None = None,
+                 png: str | Path | None = None, docx: str | Path | None = None) -> list[Path]:
+    """The plan's Excel workbook, HTML map, PNG map and Word report, where asked (the Word report embeds the
+    PNG map when one is written)."""
+    from junheng.report.layout import write_docx, write_html_map, write_png, write_xlsx
+
+    out = []
+    if xlsx is not None:
+        write_xlsx(plan.result, xlsx, sites=plan.layout.sites)
+        out.append(Path(xlsx))
+    if map_html is not None:
+        write_html_map(plan.result, map_html, sites=plan.layout.sites, title=plan.title)
+        out.append(Path(map_html))
+    if png is not None:
+        write_png(plan.result, png, sites=plan.layout.sites, title=plan.title)
+        out.append(Path(png))
+    if docx is not None:
+        write_docx(plan.result, docx, title=plan.title, png=png)
+        out.append(Path(docx))
+    return out
+
+
+def save_plan(engine: Engine, actor: Actor, plan: LayoutPlan, name: str, *, replace: bool = False,
+              progress: Progress | None = None) -> int:
+    """Save the plan as scenario ``name`` (re-assessing the planned county's resource CVs), audited; returns
+    the scenario's id.  ``replace`` overwrites a scenario of that name (the CLI's ``--save-scenario``)."""
+    from junheng.plan.scenario import scenario_from_result
+    from junheng.store.scenarios import ScenarioExists, save_scenario
+
+    actor.require("run_layout")
+    if plan.county_code and not actor.covers_org(plan.county_code):
+        raise Forbidden("该县不在您的管辖范围内", "this county is outside your scope")
+    (progress or silent)(0.75, "规划后重新评估 / re-assessing the planned county")
+    sc = scenario_from_result(name, plan.result, base_year=plan.base_year, variant=plan.variant,
+                              county_code=plan.county_code, note=f"{actor.username}", tables=plan.tables)
+    (progress or silent)(0.8, "保存方案 / saving the scenario")
+    try:
+        scenario_id = save_scenario(engine, sc, replace_existing=replace,
+                                    rules={"code": plan.rules.code, "time_limit_s": plan.time_limit_s,
+                                           "keep_small": plan.keep_small})
+    except ScenarioExists as exc:
+        raise Invalid(f"方案名称已存在：{name}", f"a scenario named {name!r} exists") from exc
+    audit.record_now(engine, actor, "layout.scenario.save", name, org=plan.county_code or None,
+                     scenario=scenario_id, year=plan.year, variant=plan.variant, replaced=replace)
+    return scenario_id
+
+
+def decision_counts(plan: LayoutPlan) -> dict[str, int]:
+    return {str(k): int(v) for k, v in plan.result.summary()["decisions"].items()}
+
+
+def _run(engine: Engine, ctx: JobContext, actor: Actor, *, name: str, year: int, variant: str,
+         time_limit_s: float, keep_small: bool, county: str) -> dict[str, Any]:
+    ctx.progress(0.05, "读取数据 / reading data")
+    data = county_data(engine, actor, county=county, personal=False)
+    plan = plan_layout(actor, data, year=year, variant=variant, keep_small=keep_small, time_limit_s=time_limit_s,
+                       progress=ctx.progress)
+    scenario_id = save_plan(engine, actor, plan, name, progress=ctx.progress)
+    ctx.add_file(MAP_NAME, json.dumps(_map_data(plan.result, plan.layout.sites, plan.layout.clients),
+                                      ensure_ascii=False).encode("utf-8"), MEDIA["json"])
     with tempfile.TemporaryDirectory() as tmp:
         ctx.progress(0.85, "生成 XLSX / writing xlsx")
-        p = Path(tmp) / f"{county_name}_布局方案_{year}.xlsx"
-        write_xlsx(result, p, sites=layout.sites)
+        p = Path(tmp) / f"{data.county_name}_布局方案_{year}.xlsx"
+        write_layout(plan, xlsx=p)
         ctx.add_file(p.name, p.read_bytes(), MEDIA["xlsx"])
         ctx.progress(0.92, "生成 DOCX / writing docx")
-        p = Path(tmp) / f"{county_name}_布局方案_{year}.docx"
-        write_docx(result, p, title=title)
+        p = Path(tmp) / f"{data.county_name}_布局方案_{year}.docx"
+        write_layout(plan, docx=p)
         ctx.add_file(p.name, p.read_bytes(), MEDIA["docx"])
-    s = result.summary()
-    counts = s["decisions"]
-    return {"scenario_id": scenario_id, "scenario": name, "status": result.status, "gap": s["gap"],
-            "message": f"方案「{name}」：{result.status}，" + "，".join(
-                f"{DECISION_ZH.get(k, k)} {v}" for k, v in counts.items())}
+    s = plan.result.summary()
+    return {"scenario_id": scenario_id, "scenario": name, "status": plan.result.status, "gap": s["gap"],
+            "message": f"方案「{name}」：{plan.result.status}，" + "，".join(
+                f"{DECISION_ZH.get(k, k)} {v}" for k, v in decision_counts(plan).items())}
 
 
 def _num(x: Any) -> float | None:
@@ -201,8 +326,8 @@ def _job_of(engine: Engine, scenario_id: int) -> int | None:
 
 def get_scenario(engine: Engine, actor: Actor, scenario_id: int) -> dict[str, Any]:
     """A scenario the actor may see: summary, decisions (with Chinese explanations) and its job's files."""
-    from junheng.plan.scenario import load_scenario
     from junheng.store.layout_models import LayoutScenario
+    from junheng.store.scenarios import load_scenario
 
     actor.require("view_layout")
     with Session(engine) as s:
@@ -262,17 +387,10 @@ def export(engine: Engine, actor: Actor, scenario_id: int, fmt: str) -> tuple[st
     return jobs.get_file(engine, actor, sc["job_id"], sc["files"][fmt])
 
 
-COMPARE_ROWS = (
-    ("primary_schools", "小学数"), ("junior_schools", "初中数"), ("primary_pupils", "小学生"),
-    ("junior_pupils", "初中生"), ("pupils_over_30_45", "单程超过 30/45 分钟的学生"),
-    ("primary_boarders", "小学寄宿生"), ("junior_boarders", "初中寄宿生"), ("primary_teachers", "小学需教师"),
-    ("junior_teachers", "初中需教师"), ("cost_total", "年度总成本（元）"), ("gap", "最优性间隙"),
-)
-
-
 def compare_scenarios(engine: Engine, actor: Actor, a: int, b: int) -> dict[str, Any]:
     """Two scenarios side by side (:func:`junheng.plan.scenario.compare` rows) and the schools they decide differently."""
-    from junheng.plan.scenario import compare, load_scenario
+    from junheng.plan.scenario import compare
+    from junheng.store.scenarios import load_scenario
 
     sa, sb = get_scenario(engine, actor, a), get_scenario(engine, actor, b)
     df = compare([(load_scenario(engine, sa["name"]), None), (load_scenario(engine, sb["name"]), None)])

@@ -30,7 +30,8 @@ def _boundary_file(county: str) -> Path | None:
         for p in sorted(VENDOR_GEO.glob(f"county_{code6}_*wgs84.geojson")):
             return p
     try:
-        from junheng.synth.sources import COUNTIES, find_data_dir
+        from junheng.datafiles import find_data_dir
+        from junheng.synth.sources import COUNTIES
 
         data = find_data_dir()
     except (FileNotFoundError, ImportError):

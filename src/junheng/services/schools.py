@@ -8,10 +8,10 @@ caller's own values, so nothing is lost and the second user is told.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -114,7 +114,7 @@ def list_schools(engine: Engine, actor: Actor, *, county: str | None = None, tow
     return SchoolPage(out[(page - 1) * per_page: page * per_page], len(out), page, per_page, year)
 
 
-def _school_row(conn, code: str) -> dict[str, Any]:
+def _school_row(conn: Connection, code: str) -> dict[str, Any]:
     row = conn.execute(select(School.__table__).where(School.code == code)).mappings().first()
     if row is None:
         raise NotFound(f"学校不存在：{code}", f"no school {code}")
@@ -240,7 +240,3 @@ def list_teachers(engine: Engine, actor: Actor, code: str) -> dict[str, Any]:
     audit.record_now(engine, actor, "personal.view", f"teachers of {code}", org=school["township_code"],
                      rows=len(rows), id_numbers_shown=full)
     return {"school_code": code, "masked": not full, "teachers": rows}
-
-
-def school_public(row: SchoolRow) -> dict[str, Any]:
-    return asdict(row)

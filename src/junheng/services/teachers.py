@@ -1,12 +1,12 @@
 """Teacher planning (教师配置) in the web app: a teacher plan of the county for one school year, in the background.
 
-The job does what ``junheng plan teachers`` does: ``load_tables`` for the
-county and the five school years ending with ``year`` (the 360-hour training
-window, 教督〔2017〕6号 二(9)), :func:`junheng.plan.teachers.plan_teachers`
-with the default staffing rules (中央编办发〔2014〕72号) and curriculum
-(教材〔2022〕2号), then :func:`write_teachers_json` / :func:`write_teachers_xlsx`.
-Both outputs are stored with the job (as the layout service stores its
-outputs).  The JSON is the engine's ``TeacherPlan.to_dict()`` plus
+:func:`plan_county_teachers` is the one path of ``junheng plan teachers`` and
+of the web job: the county and the five school years ending with ``year``
+(the 360-hour training window, 教督〔2017〕6号 二(9)),
+:func:`junheng.plan.teachers.plan_teachers` with the default staffing rules
+(中央编办发〔2014〕72号) and curriculum (教材〔2022〕2号), then
+:func:`write_teacher_plan`.  Both outputs are stored with the job (as the
+layout service stores its outputs).  The JSON is the engine's ``TeacherPlan.to_dict()`` plus
 ``subject_demand_after`` (subject shortages after the transfers), with NaN
 written as ``null``.  Individual teacher records are read (transfers and
 training are per teacher) but the page and the API show teacher IDs only,
@@ -18,16 +18,22 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
+from junheng.domain.labels import zh_map
 from junheng.services import counties as C
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid, NotFound
-from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, get_job, list_jobs
+from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, Progress, get_job, list_jobs, silent
+from junheng.services.registry import CountyData, county_data
 from junheng.store.auth_models import JobFile
+
+if TYPE_CHECKING:
+    from junheng.plan.teachers import TeacherPlan as TeacherPlan
 
 KIND = "teachers"
 PLAN_NAME = "teacher_plan.json"
@@ -35,7 +41,7 @@ MEDIA = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-STAGE_ZH = {"primary": "小学", "junior": "初中"}
+STAGE_ZH = zh_map("stage")
 
 
 def list_runs(engine: Engine, actor: Actor, *, limit: int = 20) -> list[JobInfo]:
@@ -58,7 +64,7 @@ def start_plan(engine: Engine, runner: JobRunner, actor: Actor, *, year: int, co
     if year not in years:
         raise Invalid(f"该县没有 {year} 学年数据", f"the county has no data for school year {year}")
     job_id = runner.create(actor, KIND, org_code=county_code, params={"year": year})
-    runner.submit(job_id, lambda ctx: _run(engine, ctx, year=year, county=county_code))
+    runner.submit(job_id, lambda ctx: _run(engine, ctx, actor, year=year, county=county_code))
     return job_id
 
 
@@ -73,26 +79,71 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _run(engine: Engine, ctx: JobContext, *, year: int, county: str) -> dict[str, Any]:
-    from junheng.plan.staffing import load_staffing_rules
-    from junheng.plan.teachers import plan_teachers, write_teachers_xlsx
-    from junheng.plan.teachers.plan import _records
-    from junheng.store.tables import load_tables
+def plan_years_of(year: int) -> range:
+    """The school years a teacher plan of ``year`` reads: the five ending with it (the 360-hour training
+    window, 教督〔2017〕6号 二(9))."""
+    return range(year - 4, year + 1)
 
-    ctx.progress(0.05, "读取数据 / reading data")
-    tables = load_tables(engine, years=range(year - 4, year + 1), county=county)
-    ctx.progress(0.3, "编制、调配、轮岗、走教、培训 / planning")
-    plan = plan_teachers(tables, year=year, staffing_rules=load_staffing_rules())
-    ctx.progress(0.8, "保存结果 / saving")
+
+def plan_county_teachers(actor: Actor, data: CountyData, *, year: int,
+                         staffing_overrides: Sequence[str | Path] = (), curriculum: str | Path | None = None,
+                         max_km: float = 30.0, immovable: Sequence[str] = (),
+                         progress: Progress | None = None) -> TeacherPlan:
+    """The teacher plan of ``data``'s county for school ``year``: the one path of ``junheng plan teachers`` and
+    the web job.  Defaults: the national staffing standard (中央编办发〔2014〕72号, with provincial
+    ``staffing_overrides``), the national curriculum (教材〔2022〕2号), transfers within ``max_km``."""
+    from junheng.plan.teachers import RedistributionRules, plan_teachers
+    from junheng.plan.teachers.staffing import load_curriculum, load_staffing_rules
+
+    actor.require("run_teachers")
+    if year not in data.tables.years:
+        raise Invalid(f"数据中没有 {year} 学年（有：{data.tables.years}）",
+                      f"no data for school year {year} (found: {data.tables.years})")
+    (progress or silent)(0.3, "编制、调配、轮岗、走教、培训 / planning")
+    return plan_teachers(data.tables, year=year, staffing_rules=load_staffing_rules(overrides=staffing_overrides),
+                         curriculum=load_curriculum(curriculum) if curriculum else None,
+                         redistribution_rules=RedistributionRules(max_km=max_km), immovable=tuple(immovable))
+
+
+def plan_document(plan: TeacherPlan, county_code: str) -> dict[str, Any]:
+    """The plan as JSON data: the engine's ``TeacherPlan.to_dict()`` plus ``subject_demand_after`` and
+    ``county_code``, NaN as ``null`` (what the web stores and ``--json`` writes)."""
+    from junheng.plan.teachers.plan import records
+
     d = plan.to_dict()
-    d["subject_demand_after"] = _records(plan.redistribution.demand_after)
-    d["county_code"] = county
-    content = json.dumps(_clean(d), ensure_ascii=False, default=str, allow_nan=False).encode("utf-8")
-    ctx.add_file(PLAN_NAME, content, MEDIA["json"])
-    county_name = C.county_name(engine, county)
+    d["subject_demand_after"] = records(plan.redistribution.demand_after)
+    d["county_code"] = county_code
+    return dict(_clean(d))
+
+
+def write_teacher_plan(plan: TeacherPlan, county_code: str, *, xlsx: str | Path | None = None,
+                       json_path: str | Path | None = None) -> list[Path]:
+    """The plan's Excel workbook and JSON document (:func:`plan_document`), where asked."""
+    from junheng.plan.teachers import write_teachers_xlsx
+
+    out = []
+    if xlsx is not None:
+        out.append(write_teachers_xlsx(plan, xlsx))
+    if json_path is not None:
+        Path(json_path).write_bytes(_json_bytes(plan_document(plan, county_code)))
+        out.append(Path(json_path))
+    return out
+
+
+def _json_bytes(d: dict[str, Any]) -> bytes:
+    return json.dumps(d, ensure_ascii=False, default=str, allow_nan=False).encode("utf-8")
+
+
+def _run(engine: Engine, ctx: JobContext, actor: Actor, *, year: int, county: str) -> dict[str, Any]:
+    ctx.progress(0.05, "读取数据 / reading data")
+    data = county_data(engine, actor, county=county, years=plan_years_of(year))
+    plan = plan_county_teachers(actor, data, year=year, progress=ctx.progress)
+    ctx.progress(0.8, "保存结果 / saving")
+    d = plan_document(plan, county)
+    ctx.add_file(PLAN_NAME, _json_bytes(d), MEDIA["json"])
     with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / f"{county_name}_教师规划_{year}.xlsx"
-        write_teachers_xlsx(plan, p)
+        p = Path(tmp) / f"{data.county_name}_教师规划_{year}.xlsx"
+        write_teacher_plan(plan, county, xlsx=p)
         ctx.add_file(p.name, p.read_bytes(), MEDIA["xlsx"])
     red = d["redistribution"]
     return {"year": year, "shortage_before": red["shortage_before"], "shortage_after": red["shortage_after"],

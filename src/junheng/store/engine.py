@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -34,20 +35,26 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+def make_engine(url: str | None = None, *, echo: bool = False, server: bool = False) -> Engine:
+    """The engine of ``url`` (default :func:`default_url`).  SQLite gets foreign keys and a 10 s busy timeout;
+    ``server`` (the web app) also puts a file database in WAL mode, so readers do not wait for the writer."""
     url = normalise_url(url or default_url())
-    if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo)
+    if not url.startswith("sqlite"):
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo)
+    wal = server and engine.url.database not in (None, "", ":memory:")
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
-            cur.close()
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
 
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return engine
 
 
 def write_lock(conn: Connection, *keys: str) -> None:

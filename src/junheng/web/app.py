@@ -18,9 +18,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import event
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from junheng.services import registry as R
 from junheng.services.errors import NotAuthenticated, ServiceError
 from junheng.services.jobs import JobRunner
 from junheng.services.settings import Settings
@@ -30,20 +30,6 @@ from junheng.web.security import SecurityHeaders
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-
-
-def _engine(settings: Settings):
-    from junheng.store.engine import default_url, make_engine
-
-    engine = make_engine(settings.db_url or default_url())
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        @event.listens_for(engine, "connect")
-        def _wal(dbapi_conn, _record):  # readers do not wait for the writer
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-    return engine
 
 
 def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -> FastAPI:
@@ -63,17 +49,19 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     from junheng.web.pages import teachers as teachers_pages
 
     settings = settings or Settings.from_env()
-    engine = _engine(settings)
+    engine = R.open_database(settings.db_url, server=True)
     runner = JobRunner(engine, workers=settings.job_workers, per_user=settings.jobs_per_user)
     if recover_jobs:
         runner.recover()
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # templates ship with the package: no stat() per render
-    from junheng.plan.scenario import format_figure
+    from junheng.domain.labels import label
     from junheng.services.authz import ROLES
+    from junheng.services.layout import format_figure
 
     templates.env.globals["roles_zh"] = {r: zh for r, (zh, _en) in ROLES.items()}
     templates.env.globals["figure"] = format_figure
+    templates.env.globals["label"] = label  # label('stage', 'junior') → 初中: the one label catalogue
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

@@ -11,9 +11,20 @@ from pydantic import BaseModel, Field
 
 from junheng.services import layout as L
 from junheng.web.api.imports import attachment
+from junheng.web.api.schemas import (
+    ERRORS,
+    THROTTLED,
+    Job,
+    JobStarted,
+    LayoutComparison,
+    LayoutMap,
+    LayoutScenario,
+    LayoutScenarioRow,
+    file_responses,
+)
 from junheng.web.deps import ActorDep, StateDep
 
-router = APIRouter(prefix="/layout", tags=["layout 布局规划"])
+router = APIRouter(prefix="/layout", tags=["layout 布局规划"], responses=ERRORS)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -26,42 +37,45 @@ class ScenarioCreate(BaseModel):
     county: str | None = Field(None, pattern=r"^\d{6}(\d{6})?$")
 
 
-@router.get("/scenarios", summary="布局方案 / layout scenarios")
+@router.get("/scenarios", summary="布局方案 / layout scenarios", response_model=list[LayoutScenarioRow],
+            response_model_exclude_unset=True)
 def list_scenarios(actor: ActorDep, state: StateDep) -> list[dict[str, Any]]:
     return L.list_scenarios(state.engine, actor)
 
 
 @router.post("/scenarios", summary="新建方案并在后台求解 / create a scenario and solve it in the background",
-             status_code=202)
+             status_code=202, response_model=JobStarted, responses=THROTTLED)
 def create(body: ScenarioCreate, actor: ActorDep, state: StateDep) -> dict[str, Any]:
     return {"job_id": L.start_layout(state.engine, state.runner, actor, name=body.name, year=body.year,
                                      variant=body.variant, time_limit_s=body.time_limit_s, keep_small=body.keep_small,
                                      county=body.county)}
 
 
-@router.get("/jobs", summary="布局求解任务 / layout solve jobs")
+@router.get("/jobs", summary="布局求解任务 / layout solve jobs", response_model=list[Job])
 def list_runs(actor: ActorDep, state: StateDep) -> list[dict[str, Any]]:
     return [asdict(j) for j in L.list_runs(state.engine, actor)]
 
 
-@router.get("/scenarios/{scenario_id}", summary="方案详情 / a scenario: summary and decisions")
+@router.get("/scenarios/{scenario_id}", summary="方案详情 / a scenario: summary and decisions",
+            response_model=LayoutScenario, response_model_exclude_unset=True)
 def get_scenario(scenario_id: Id, actor: ActorDep, state: StateDep) -> dict[str, Any]:
     return L.get_scenario(state.engine, actor, scenario_id)
 
 
-@router.get("/scenarios/{scenario_id}/map", summary="方案地图数据 / map data (GeoJSON, villages, schools, zones)")
+@router.get("/scenarios/{scenario_id}/map", summary="方案地图数据 / map data (GeoJSON, villages, schools, zones)",
+            response_model=LayoutMap, response_model_exclude_unset=True)
 def scenario_map(scenario_id: Id, actor: ActorDep, state: StateDep) -> dict[str, Any]:
     return L.scenario_map(state.engine, actor, scenario_id)
 
 
 @router.get("/scenarios/{scenario_id}/files/{fmt}", summary="下载 XLSX / DOCX / download the plan",
-            responses={200: {"content": {L.MEDIA["xlsx"]: {}, L.MEDIA["docx"]: {}}}})
+            response_class=Response, responses=file_responses(L.MEDIA["xlsx"], L.MEDIA["docx"]))
 def export(scenario_id: Id, fmt: Annotated[str, Path(pattern="^(xlsx|docx)$")], actor: ActorDep,
            state: StateDep) -> Response:
     return attachment(*L.export(state.engine, actor, scenario_id, fmt))
 
 
-@router.get("/compare", summary="并列比较两个方案 / compare two scenarios")
+@router.get("/compare", summary="并列比较两个方案 / compare two scenarios", response_model=LayoutComparison)
 def compare(a: Annotated[int, Query(ge=1, le=2**31 - 1)], b: Annotated[int, Query(ge=1, le=2**31 - 1)],
             actor: ActorDep, state: StateDep) -> dict[str, Any]:
     return L.compare_scenarios(state.engine, actor, a, b)

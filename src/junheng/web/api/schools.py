@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from junheng.services import schools as S
+from junheng.web.api.schemas import CONFLICT, ERRORS, SchoolDetail, SchoolList, SchoolTeachers, SchoolUpdated
 from junheng.web.deps import ActorDep, StateDep
 
-router = APIRouter(prefix="/schools", tags=["schools 学校"])
+router = APIRouter(prefix="/schools", tags=["schools 学校"], responses=ERRORS)
 SchoolCode = Annotated[str, Path(pattern=r"^\d{10}$", description="学校标识码 / school code")]
 
 
@@ -27,7 +28,7 @@ class SchoolUpdate(BaseModel):
     lat: float | None = Field(None, ge=3, le=54)
 
 
-@router.get("", summary="学校列表 / schools")
+@router.get("", summary="学校列表 / schools", response_model=SchoolList)
 def list_schools(actor: ActorDep, state: StateDep,
                  county: str | None = Query(None, pattern=r"^\d{6}(\d{6})?$"),
                  township: str | None = Query(None, pattern=r"^\d{12}$"),
@@ -44,19 +45,21 @@ def list_schools(actor: ActorDep, state: StateDep,
             "schools": [asdict(r) for r in p.rows]}
 
 
-@router.get("/{code}", summary="学校详情 / one school")
+@router.get("/{code}", summary="学校详情 / one school", response_model=SchoolDetail)
 def get_school(code: SchoolCode, actor: ActorDep, state: StateDep) -> dict[str, Any]:
     return S.get_school(state.engine, actor, code)
 
 
-@router.patch("/{code}", summary="修改学校基本信息（乐观锁）/ edit a school (optimistic locking)")
+@router.patch("/{code}", summary="修改学校基本信息（乐观锁）/ edit a school (optimistic locking)",
+              response_model=SchoolUpdated, responses=CONFLICT)
 def update_school(code: SchoolCode, body: SchoolUpdate, actor: ActorDep, state: StateDep) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     version = changes.pop("version")
     return S.update_school(state.engine, actor, code, version=version, changes=changes)
 
 
-@router.get("/{code}/teachers", summary="教师名单（个人信息，访问留痕）/ teachers (personal data, audited)")
+@router.get("/{code}/teachers", summary="教师名单（个人信息，访问留痕）/ teachers (personal data, audited)",
+            response_model=SchoolTeachers)
 def list_teachers(code: SchoolCode, actor: ActorDep, state: StateDep) -> dict[str, Any]:
     return S.list_teachers(state.engine, actor, code)
 
