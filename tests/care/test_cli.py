@@ -99,3 +99,28 @@ def test_case_commands_go_through_the_services_and_are_audited(tmp_path: Path,
     history = CaseService(engine).get(cid).case.history
     assert [(e.action, e.by) for e in history] == [("open", "县教体局"), ("verify", "教师 张")]
     engine.dispose()
+
+
+def test_a_ledger_row_without_village_or_school_belongs_to_the_county(tmp_path: Path) -> None:
+    """A 疑似辍学 row with no village and no school opened from the command line belongs to the database's one
+    county, as the web's rows belong to the check's county (not to no org unit, which only the system
+    administrator would see)."""
+    from fixtures import tiny_tables
+    from junheng.io import import_tables
+    from junheng.services.care import open_cases_from_rows
+    from junheng.services.principal import local_actor
+    from junheng.store.care_models import CareCase
+    from junheng.store.engine import make_engine, upgrade
+
+    db = f"sqlite:///{tmp_path / 'j.db'}"
+    upgrade(db)
+    engine = make_engine(db)
+    try:
+        import_tables(engine, tiny_tables(), source="tiny", user="pytest")
+        row = {"id_number": "", "student_id": "G9001", "name": "某某", "school_code": ""}
+        assert open_cases_from_rows(engine, local_actor(), [], [row])["opened"] == 1
+        with engine.connect() as conn:
+            org = conn.execute(CareCase.__table__.select()).mappings().one()["org_code"]
+    finally:
+        engine.dispose()
+    assert org == "130431000000"

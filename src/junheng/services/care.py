@@ -582,15 +582,23 @@ def open_cases_from_ledgers(engine: Engine, actor: Actor, job_id: int) -> dict[s
     return {"children": n, "opened": opened}
 
 
+def _only_county(engine: Engine, actor: Actor) -> str:
+    """The one county in the actor's scope ("" when there are several): what a ledger row with neither village
+    nor school belongs to, as a web check's rows belong to the check's county."""
+    counties = C.counties_in_scope(engine, actor)
+    return counties[0].code if len(counties) == 1 else ""
+
+
 def open_cases_from_rows(engine: Engine, actor: Actor, out_of_school: Iterable[dict[str, Any]],
                          dropouts: Iterable[dict[str, Any]], *, by: str | None = None) -> dict[str, int]:
     """Open a case (疑似) for every row of a check's 失学 and 疑似辍学 ledgers read from its output folder
     (``junheng case open``) that the actor's scope covers; children with an open case keep it.  A row belongs to
-    its village's township, else its school's, else the actor's home org unit.  ``by`` is the person the cases'
+    its village's township, else its school's, else the actor's home org unit (for the unscoped CLI: the database's
+one county).  ``by`` is the person the cases'
     history names (default the actor's user name); the batch is audited."""
     _require_ledgers(actor)
     schools = _school_townships(engine)
-    home = actor.home
+    home = actor.home or _only_county(engine, actor)
 
     def org(r: dict[str, Any]) -> str:
         return _row_org(r, schools, home)
