@@ -24,7 +24,7 @@ from junheng.services.authz import Actor
 from junheng.services.errors import Invalid, NotFound
 from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, Progress, get_job, list_jobs, silent
 from junheng.services.registry import CountyData, county_data
-from junheng.services.standards import PackInfo, pack_catalogue
+from junheng.services.standards import PackInfo, pack_catalogue, standard_codes
 from junheng.store.auth_models import Job, JobFile
 
 if TYPE_CHECKING:
@@ -37,10 +37,11 @@ MEDIA = {
 }
 
 
-def list_pack_infos(actor: Actor) -> list[PackInfo]:
-    """Standard and plan packs shipped with Junheng (overrides are applied, not chosen, here)."""
+def list_pack_infos(actor: Actor, county: str | None = None) -> list[PackInfo]:
+    """Standard and plan packs shipped with Junheng (overrides are applied, not chosen, here); with ``county``
+    only those about it (a district's plan pack is not offered to another county)."""
     actor.require("view_assessment")
-    return pack_catalogue(overrides=False)
+    return [p for p in pack_catalogue(overrides=False) if county is None or p.applies_to(county)]
 
 
 def assessment_years(year: int) -> list[int]:
@@ -94,10 +95,11 @@ def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: s
                      county: str | None = None) -> int:
     """Queue an assessment of ``county`` (default: the actor's) for ``year``; returns the job id."""
     actor.require("run_assessment")
-    codes = {p.code for p in list_pack_infos(actor)}
-    if pack not in codes:
-        raise Invalid(f"未知标准包：{pack}", f"unknown pack {pack}")
     county_code = C.resolve_county(engine, actor, county, whole=True)
+    if pack not in {p.code for p in list_pack_infos(actor)}:
+        raise Invalid(f"未知标准包：{pack}", f"unknown pack {pack}")
+    if pack not in {p.code for p in list_pack_infos(actor, county_code)}:
+        raise Invalid(f"规划包 {pack} 的目标不针对本县", f"the plan pack {pack} has no target for this county")
     years = C.years(engine, county_code)
     if year not in years:
         raise Invalid(f"数据中没有 {year} 学年（有：{years}）", f"no data for school year {year} (have {years})")
@@ -155,7 +157,9 @@ def list_runs(engine: Engine, actor: Actor, *, limit: int = 30) -> list[JobInfo]
 
 def latest_run(engine: Engine, actor: Actor, county: str, *, year: int | None = None,
                pack: str | None = None) -> int | None:
-    """The newest finished assessment job of the county (optionally of a year / pack), if the actor may see it."""
+    """The newest finished assessment job of the county against a national standard pack (or of ``pack``;
+    optionally of a ``year``), if the actor may see it.  A plan pack's run (a local plan's targets) never stands
+    for the county's verdicts: the dashboard and the school verdicts come from a standard."""
     if not actor.can("view_assessment") and actor.role != "school_clerk":
         return None
     if not (actor.covers_org(county) or actor.within_org(county)):  # the callers show the in-scope part
@@ -165,7 +169,8 @@ def latest_run(engine: Engine, actor: Actor, county: str, *, year: int | None = 
                                             t.c.org_code == county).order_by(t.c.id.desc()).limit(50)
     with engine.connect() as conn:
         for job_id, params in conn.execute(stmt):
-            if (year is None or params.get("year") == year) and (pack is None or params.get("pack") == pack):
+            wanted = params.get("pack") == pack if pack is not None else params.get("pack") in standard_codes()
+            if (year is None or params.get("year") == year) and wanted:
                 return int(job_id)
     return None
 

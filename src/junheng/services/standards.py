@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from junheng.domain.orgcode import scope_prefix
 
 if TYPE_CHECKING:
     from junheng.standards import PackIssue
@@ -12,12 +15,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PackInfo:
-    """A pack shipped with Junheng: its code, name and source document (an override has neither)."""
+    """A pack shipped with Junheng: its code, name and source document (an override has neither).
+
+    ``orgs`` are the org units a plan pack's targets name (empty: any county — a national standard, or a plan
+    whose targets name no org unit)."""
 
     code: str
     name: str
     source: str
     group: str  # standards | plans | overrides
+    orgs: tuple[str, ...] = ()
+
+    def applies_to(self, county: str) -> bool:
+        """Whether the pack is about ``county`` (12 digits): it names no org unit, or one inside the county or
+        above it (a city plan's targets apply to its counties)."""
+        c = scope_prefix(county)
+        return not self.orgs or any(c.startswith(p) or p.startswith(c) for p in map(scope_prefix, self.orgs))
 
 
 def pack_catalogue(*, overrides: bool = True) -> list[PackInfo]:
@@ -33,8 +46,15 @@ def pack_catalogue(*, overrides: bool = True) -> list[PackInfo]:
                     out.append(PackInfo(code, "", "", group))
                 continue
             p = load_pack(code)
-            out.append(PackInfo(code, p.name.strip(), p.source.strip(), group))
+            orgs = tuple(sorted({v.org for t in p.targets for v in t.values if v.org}))
+            out.append(PackInfo(code, p.name.strip(), p.source.strip(), group, orgs))
     return out
+
+
+@lru_cache(maxsize=1)
+def standard_codes() -> frozenset[str]:
+    """The codes of the national standard packs (not plan packs): the runs that give a county its verdicts."""
+    return frozenset(p.code for p in pack_catalogue(overrides=False) if p.group == "standards")
 
 
 def check_pack_file(path: str | Path) -> list[PackIssue]:

@@ -216,6 +216,8 @@ class PackInfo(BaseModel):
     name: str
     source: str = Field(description="文件依据 / source document")
     group: str = Field(description="standards（标准）/ plans（规划）")
+    orgs: list[str] = Field(description="规划包目标所指的区划（空：适用于任何县）/ org units a plan pack's targets "
+                                        "name (empty: any county)")
 
 
 class AssessmentPack(BaseModel):

@@ -18,7 +18,7 @@ router = APIRouter()
 
 def _form_context(state, actor) -> dict:
     county = C.resolve_county(state.engine, actor, None)
-    return {"active": "assess", "packs": A.list_pack_infos(actor), "years": C.years(state.engine, county),
+    return {"active": "assess", "packs": A.list_pack_infos(actor, county), "years": C.years(state.engine, county),
             "runs": A.list_runs(state.engine, actor)}
 
 
