@@ -45,17 +45,18 @@ from junheng.assess.results import (
     TargetResult,
 )
 from junheng.assess.rules import DETAIL_COLUMNS, RECORDED_RULES, RuleContext, evaluate_item
-from junheng.assess.units import build_units, missing_sections, names_list, section_frame
+from junheng.assess.units import UR_TO_AREA, build_units, missing_sections, names_list, section_frame
 from junheng.domain import fields as F
 from junheng.domain.tables import YearTables
 from junheng.standards.evidence import Evidence
 from junheng.standards.expr import Expression
 from junheng.standards.loader import FIELD_NAMES, apply_override
-from junheng.standards.model import Pack, Part, Target, frozen_map
+from junheng.standards.model import Pack, Part, Target, TargetValue, frozen_map
 
 EPS = 1e-9
 VALUE_COLUMNS = ["unit_code", "stage", "indicator", "numerator", "denominator", "value", "threshold", "floor",
                  "ratio", "passed", "gap", "gap_floor", "blank_fields", "no_school_year", "must_fix_gap"]
+SECTION_FIELDS = frozenset(F.SECTION_YEARS.keys) - {"year"}
 TERM_COLUMNS = ["unit_code", "stage", "indicator", "students", "value", "weight", "variance_share", "cv_without"]
 
 
@@ -110,7 +111,8 @@ def assess(pack: Pack, tables: YearTables, *, year: int,
     if pack.targets:
         plan_units, _ = build_units(tables, year=year, params=params, stages=None, exclude_special=False)
         for t in pack.targets:
-            targets += evaluate_target(t, plan_units, year=year, evidence=evidence)
+            targets += evaluate_target(t, plan_units, year=year, evidence=evidence, tables=tables,
+                                       params=params)
 
     parts = part_verdicts(pack, units, cvs, composite, items, targets, resource_open=resource_open)
     verdict, reasons = overall(parts)
@@ -565,6 +567,9 @@ def composite_cvs(pack: Pack, cvs: list[CvResult]) -> list[CompositeCv]:
 
 
 # --------------------------------------------------------------------------- plan targets
+AREA_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村"}
+
+
 def _org_prefix(code: str) -> str:
     code = code.ljust(12, "0")
     for n in (2, 4, 6, 9, 12):
@@ -574,29 +579,41 @@ def _org_prefix(code: str) -> str:
 
 
 def _filter_units(units: pd.DataFrame, flt: Mapping[str, Any], stages: tuple[str, ...], org: str) -> pd.DataFrame:
+    """The units (or sections) of ``stages`` and ``org`` that pass ``flt``.
+
+    ``inclusive = true`` keeps 普惠性资源: 公办 units and 普惠性民办园 (standards.md §3,
+    普惠性幼儿园覆盖率 = (公办园 + 普惠性民办园) 在园幼儿 / 全部在园幼儿); ``false`` keeps the rest.
+    """
     u = units
     if stages:
         u = u[u["stage"].isin(stages)]
-    if "stages" in flt:
-        u = u[u["stage"].isin(list(flt["stages"]))]
-    if "area" in flt:
-        u = u[u["area"].isin(list(flt["area"]))]
-    if "school_type" in flt:
-        u = u[u["school_type"].isin(list(flt["school_type"]))]
-    if "ownership" in flt:
-        u = u[u["ownership"].isin(list(flt["ownership"]))]
+    for key in ("stages", "area", "school_type", "ownership"):
+        if key in flt:
+            u = u[u["stage" if key == "stages" else key].isin(list(flt[key]))]
+    if flt.get("inclusive") is not None:
+        inc = u["ownership"].eq("public") | u["inclusive"].astype("boolean").fillna(False).astype(bool)
+        u = u[inc] if flt["inclusive"] else u[~inc]
     if org:
         u = u[u["township_code"].astype(str).str.startswith(_org_prefix(org))]
     return u
 
 
+def _space(u: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {c: u[c].to_numpy(dtype=float) for c in u.columns
+            if pd.api.types.is_numeric_dtype(u[c]) and not pd.api.types.is_bool_dtype(u[c])}
+
+
+def _values(e: Expression | None, u: pd.DataFrame) -> np.ndarray:
+    """``e`` evaluated on every row of ``u`` (NaN where a cell it reads is blank)."""
+    if e is None or u.empty:
+        return np.full(len(u), np.nan)
+    return np.asarray(np.broadcast_to(e.evaluate(_space(u)), (len(u),)), dtype=float)
+
+
 def _rate(t: Target, u: pd.DataFrame) -> tuple[float, float]:
     if u.empty or t.numerator is None or t.denominator is None:
         return float("nan"), float("nan")
-    ns = {c: u[c].to_numpy(dtype=float) for c in u.columns if pd.api.types.is_numeric_dtype(u[c])}
-    n = float(np.nansum(np.broadcast_to(t.numerator.evaluate(ns), (len(u),))))
-    d = float(np.nansum(np.broadcast_to(t.denominator.evaluate(ns), (len(u),))))
-    return n, d
+    return float(np.nansum(_values(t.numerator, u))), float(np.nansum(_values(t.denominator, u)))
 
 
 def _compare(actual: float, op: str, target: float) -> bool:
@@ -604,46 +621,328 @@ def _compare(actual: float, op: str, target: float) -> bool:
             "<": actual < target, "==": abs(actual - target) <= 1e-12}[op]
 
 
-def evaluate_target(t: Target, units: pd.DataFrame, *, year: int,
-                    evidence: Mapping[str, Evidence]) -> list[TargetResult]:
+def _compare_array(v: np.ndarray, op: str, x: float) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        out = {">=": v >= x - 1e-12, "<=": v <= x + 1e-12, ">": v > x, "<": v < x, "==": np.abs(v - x) <= 1e-12}[op]
+    return np.asarray(out, dtype=bool)
+
+
+def _blank_note(u: pd.DataFrame, mask: np.ndarray, what: str) -> str:
+    """``"空白单元格不按 0 计 / blank cells (what): 甲小学(…) 小学、…"`` for the rows of ``u`` under ``mask``."""
+    b = u[mask]
+    names = [f"{n if isinstance(n, str) else ''}({c}) {STAGE_ZH.get(st, st)}"
+             for c, n, st in zip(b["school_code" if "school_code" in b else "unit_code"], b["name"], b["stage"],
+                                 strict=True)]
+    more = f" 等共 {len(names)} 个" if len(names) > 20 else ""
+    return f"空白单元格不按 0 计 / blank cells ({what})：" + "、".join(names[:20]) + more
+
+
+@dataclass(frozen=True)
+class _Actual:
+    """A target's actual value (NaN: unknown) with its numerator, denominator and why.
+
+    When blank cells leave a range, ``low``–``high`` bound the actual and the status is
+    decided only if both ends agree (blank ≠ zero).
+    """
+
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str = ""
+    low: float | None = None
+    high: float | None = None
+
+
+_UNKNOWN = float("nan")
+
+
+def _actual_rate(t: Target, units: pd.DataFrame, org: str) -> _Actual:
+    """``rate`` = factor × Σ numerator / Σ denominator over the units of ``filter``.
+
+    With ``numerator_filter`` the numerator sums only the units of the filter that also pass it
+    (a share: 公办园在园幼儿 / 全部在园幼儿).  A unit whose numerator or denominator reads a blank
+    cell makes the rate unknown and is named (blank ≠ zero).
+    """
+    u = _filter_units(units, t.filter, t.stages, org)
+    nu = _filter_units(u, t.numerator_filter, (), "") if t.numerator_filter else u
+    n = _rate(t, nu)[0] if len(nu) else 0.0
+    _, d = _rate(t, u)
+    if u.empty or not d:
+        return _Actual(_UNKNOWN, None if u.empty else n, None if u.empty else d, "没有可计算的单位（分母为 0）")
+    blank = np.isnan(_values(t.denominator, u)) | (u.index.isin(nu.index) & np.isnan(
+        _values(t.numerator, u)))
+    if blank.any():
+        return _Actual(_UNKNOWN, n, d, _blank_note(u, blank, "分子或分母"))
+    return _Actual(t.factor * n / d, n, d)
+
+
+def _filter_zh(flt: Mapping[str, Any]) -> str:
+    return "、".join(AREA_ZH.get(a, a) for a in flt.get("area", ())) or "其他单位"
+
+
+def _actual_ratio(t: Target, units: pd.DataFrame, org: str) -> _Actual:
+    """``ratio_of_rates`` = rate(numerator_filter) / rate(denominator_filter), e.g. 城市 / 农村 本科比例 (莱芜 ≤ 1.05).
+
+    A county without a unit in group A (no 城区 school) falls back on ``numerator_fallback``
+    (城镇 = 城区 + 镇区, as the teacher planner's ``bachelor_basis``) and says so; without a
+    fallback the ratio is unknown.
+    """
+    ua = _filter_units(units, t.numerator_filter, t.stages, org)
+    note = ""
+    if (ua.empty or not _rate(t, ua)[1]) and t.numerator_fallback:
+        ua = _filter_units(units, t.numerator_fallback, t.stages, org)
+        note = (f"本县没有{_filter_zh(t.numerator_filter)}学校，分子组按{_filter_zh(t.numerator_fallback)}计 / "
+                "no unit in the numerator group: its stated fallback grouping is used")
+    ub = _filter_units(units, t.denominator_filter, t.stages, org)
+    na, da = _rate(t, ua)
+    nb, db = _rate(t, ub)
+    ra = na / da if da else float("nan")
+    rb = nb / db if db else float("nan")
+    actual = t.factor * ra / rb if rb and not math.isnan(rb) else float("nan")
+    return _Actual(actual, ra, rb, note)
+
+
+def _actual_cohort(t: Target, tables: YearTables | None, org: str, year: int) -> _Actual:
+    """``cohort_retention`` (巩固率) = Σ numerator this year / Σ denominator ``years_back`` school years before.
+
+    standards.md §4.8: "九年义务教育巩固率 = 初中毕业班学生数 / 该年级入小学一年级时学生数 × 100% [P].
+    This is the MOE 统计公报 convention"; the same cohort definition gives 小学巩固率 (六年级 ÷
+    一年级 five years before) and 初中三年巩固率 (初三 ÷ 初一 two years before, 优质均衡 §1.3).
+    The numerator reads the sections of ``filter`` ∧ ``numerator_filter`` this year, the
+    denominator those of ``filter`` ∧ ``denominator_filter`` in the entry year, all schools
+    public and private.  Transfers are not adjusted (the national adjustment rule was not
+    found, §4.8 [U]).  A blank entry-year cell makes the rate unknown; a blank final-grade
+    cell leaves a lower bound.
+    """
+    entry = year - t.years_back
+    den_text = t.denominator.text if t.denominator else ""
+    if tables is None:
+        return _Actual(_UNKNOWN, note="没有分年级在校生数据 / no grade enrolment data")
+
+    def sections(y: int, flt: Mapping[str, Any]) -> pd.DataFrame:
+        s = _filter_units(section_frame(tables, year=y, missing_values="missing"), t.filter, t.stages, org)
+        return _filter_units(s, flt, (), "")
+
+    now, then = sections(year, t.numerator_filter), sections(entry, t.denominator_filter)
+    nv, dv = _values(t.numerator, now), _values(t.denominator, then)
+    if then.empty or np.isnan(dv).all() or not np.nansum(dv):
+        return _Actual(_UNKNOWN, note=f"缺少 {entry} 学年入学年级在校生数（{den_text}），无法计算巩固率 / "
+                                      f"the entry-year grade count of {entry} is needed")
+    if now.empty or np.isnan(nv).all():
+        return _Actual(_UNKNOWN, note=f"缺少 {year} 学年毕业年级在校生数（{t.numerator.text if t.numerator else ''}）")
+    n, d = float(np.nansum(nv)), float(np.nansum(dv))
+    value = t.factor * n / d
+    note = f"{year}学年 {n:.0f} 人 / {entry}学年 {d:.0f} 人"
+    b_then = np.isnan(dv) & ~(then["students"].to_numpy(dtype=float) == 0)
+    if b_then.any():
+        return _Actual(_UNKNOWN, n, d, note + "；" + _blank_note(then, b_then, f"{entry}学年 {den_text}"))
+    b_now = np.isnan(nv) & ~(now["students"].to_numpy(dtype=float) == 0)
+    if b_now.any():
+        return _Actual(_UNKNOWN, n, d, note + "；" + _blank_note(now, b_now, f"{year}学年"), low=value,
+                       high=float("inf"))
+    return _Actual(value, n, d, note)
+
+
+def _actual_gross(t: Target, units: pd.DataFrame, tables: YearTables | None, org: str, year: int) -> _Actual:
+    """``gross_rate`` (毛入学率) = factor × Σ numerator / population aged ``ages`` (inclusive) in ``year``.
+
+    standards.md §4.8 [C]: "毛入学率 = 某级教育在校生数 / 该级教育法定学龄人口数 × 100%. It can
+    exceed 100%"; "学前三年毛入园率 = 在园幼儿数 / 3–5 周岁人口数 × 100%".  The population is
+    the ``population`` table (村代码、年份、周岁、人数); an ``area`` filter keeps the villages of
+    that 城乡类别 (org_unit ``ur_code``) and the schools of that area.  Without population data
+    the rate is unknown and the note names the data needed — never a number.
+    """
+    lo, hi = (*t.ages, 0, 0)[:2]
+    need = f"{year} 年 {lo}—{hi} 周岁人口数（人口表 population：村代码、年份、周岁、人数）"
+    if tables is None or tables.population.empty:
+        return _Actual(_UNKNOWN, note=f"缺少{need}，无法计算毛入学率 / population by age is needed")
+    pop = tables.population
+    p = pop[(pd.to_numeric(pop["year"], errors="coerce") == year) & pd.to_numeric(pop["age"], errors="coerce").between(lo, hi)]
+    if org:
+        p = p[p["village_code"].astype(str).str.startswith(_org_prefix(org))]
+    if "area" in t.filter:
+        org_u = tables.org_unit.drop_duplicates("code").set_index("code")
+        area = p["village_code"].astype(str).map(pd.to_numeric(org_u["ur_code"], errors="coerce")).map(UR_TO_AREA)
+        if area.isna().any():
+            return _Actual(_UNKNOWN, note=f"人口表中 {p.loc[area.isna(), 'village_code'].nunique()} 个村缺少城乡分类代码"
+                                          "（org_unit ur_code），无法按城乡分组 / villages without an urban–rural code")
+        p = p[area.isin(list(t.filter["area"]))]
+    d = float(pd.to_numeric(p["population"], errors="coerce").sum())
+    if not d:
+        return _Actual(_UNKNOWN, note=f"缺少{need}，无法计算毛入学率 / population by age is needed")
+    u = _filter_units(units, t.filter, t.stages, org)
+    if u.empty:
+        return _Actual(_UNKNOWN, None, d, "没有相应学段的在校生数据 / no enrolment of the stage")
+    nv = _values(t.numerator, u)
+    n = float(np.nansum(nv))
+    if np.isnan(nv).any():
+        return _Actual(_UNKNOWN, n, d, _blank_note(u, np.isnan(nv), "在校生"))
+    return _Actual(t.factor * n / d, n, d, f"在校生 {n:.0f} 人 / {lo}—{hi} 周岁人口 {d:.0f} 人")
+
+
+def _school_frame(t: Target, units: pd.DataFrame, tables: YearTables | None, org: str, year: int) -> pd.DataFrame:
+    """One row per school (unit of analysis) of ``filter`` with pupils this year.
+
+    Section fields are summed over the school's filtered stages; the school-year fields the
+    condition reads (``broadband_mbps`` …) are the school's whole value, not split; ``schools`` = 1.
+    """
+    u = _filter_units(units, t.filter, t.stages, org)
+    u = u[~(u["students"].astype(float) == 0)]
+    cols = [c for c in _space(u) if c in SECTION_FIELDS]
+    g = u.groupby("unit_code")
+    out = g[cols].sum(min_count=1)
+    if "max_class_size" in cols:
+        out["max_class_size"] = g["max_class_size"].max()
+    out["name"] = g["name"].first()
+    out["township_code"] = g["township_code"].first().astype(str)
+    names = t.condition.expr.names if t.condition is not None else frozenset()
+    if tables is not None:
+        sy = tables.school_year
+        sy = sy[sy["year"] == year].drop_duplicates("school_code").set_index("school_code")
+        for c in sorted(names & set(F.SCHOOL_YEARS.keys) - {"year", "school_code"}):
+            out[c] = pd.to_numeric(out.index.to_series().map(sy[c]), errors="coerce").astype(float)
+    out["schools"] = 1.0
+    return out
+
+
+def _township_frame(schools: pd.DataFrame, tables: YearTables | None, org: str) -> pd.DataFrame | None:
+    """One row per 乡镇 (org_unit level township, 街道 left out as in the item rule): its schools' sums, 0 if none."""
+    if tables is None:
+        return None
+    o = tables.org_unit
+    towns = o[(o["level"] == "township") & ~o["name"].fillna("").astype(str).str.endswith("街道")]
+    towns = towns.drop_duplicates("code")
+    if org:
+        towns = towns[towns["code"].astype(str).str.startswith(_org_prefix(org))]
+    if towns.empty:
+        return None
+    cols = [c for c in _space(schools)]
+    sums = schools.groupby("township_code")[cols].sum() if len(schools) else pd.DataFrame(columns=cols)
+    out = sums.reindex(towns["code"].astype(str)).fillna(0.0)
+    out["name"] = towns["name"].to_numpy()
+    return out
+
+
+def _actual_count(t: Target, units: pd.DataFrame, tables: YearTables | None, org: str, year: int, *,
+                  share: bool, params: Mapping[str, Any]) -> _Actual:
+    """``count`` = number of schools (or townships) of ``filter`` meeting ``condition``; ``share`` = that ÷ all of them.
+
+    Counts are computed from the registry by year: a school counts when it has a section of
+    the filtered stages with pupils this year (a merged school has none).  ``condition`` is
+    ``expr op value`` on the school's summed fields (``students < 600``: 学生规模不足600人);
+    with ``count_of = "townships"`` on each township's sums, ``schools`` being the number of
+    its schools (``schools < 1``: a township without a public kindergarten).  A school whose
+    condition reads a blank cell is undetermined: the count lies in a range, decided only
+    when both ends agree.
+    """
+    if units.empty:
+        return _Actual(_UNKNOWN, note="本学年没有学校数据 / no school data this year")
+    frame = _school_frame(t, units, tables, org, year)
+    unit = "所"
+    if t.count_of == "townships":
+        towns = _township_frame(frame, tables, org)
+        if towns is None:
+            return _Actual(_UNKNOWN, note="缺少乡镇区划数据（org_unit 乡镇级）/ no township in org_unit")
+        frame, unit = towns, "个乡镇"
+    total = len(frame)
+    if t.condition is None:
+        hit, open_ = np.ones(total, dtype=bool), np.zeros(total, dtype=bool)
+    else:
+        space = {**_params_ns_map(params), **_space(frame)}
+        v = np.asarray(np.broadcast_to(t.condition.expr.evaluate(space), (total,)), dtype=float) if total else np.zeros(0)
+        open_ = np.isnan(v)
+        hit = _compare_array(v, t.condition.op, t.condition.value) & ~open_
+    k, u = float(hit.sum()), float(open_.sum())
+    if share and not total:
+        return _Actual(_UNKNOWN, 0.0, 0.0, "没有符合筛选条件的学校 / nothing to take a share of")
+    note = f"符合条件 {k:.0f} / {total} {unit}" + (f"：{_frame_labels(frame, hit)}" if t.condition and k else "")
+    if u:
+        note += f"；{u:.0f} {unit}数据空白，无法判断 / blank cells：{_frame_labels(frame, open_)}"
+    low, high = (k / total, (k + u) / total) if share else (k, k + u)
+    return _Actual(low if not u else _UNKNOWN, k, float(total), note, low=low, high=high)
+
+
+def _frame_labels(frame: pd.DataFrame, mask: np.ndarray) -> str:
+    """``"甲中学(1000000006)、…"`` for the rows of a school or township frame under ``mask``, at most 20."""
+    rows = frame[mask]
+    items = [f"{n}({c})" for c, n in zip(rows.index[:20], rows["name"][:20], strict=True)]
+    return "、".join(items) + (f" 等共 {len(rows)} 个" if len(rows) > 20 else "")
+
+
+def _params_ns_map(params: Mapping[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in params.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _actual(t: Target, units: pd.DataFrame, org: str, *, year: int, tables: YearTables | None,
+            params: Mapping[str, Any], ev: Evidence | None) -> _Actual:
+    if t.metric == "evidence":
+        if ev is None:
+            return _Actual(_UNKNOWN, note="未提供实际数值 / no value recorded")
+        return _Actual(ev.value if ev.value is not None else _UNKNOWN)
+    if t.metric == "rate":
+        return _actual_rate(t, units, org)
+    if t.metric == "ratio_of_rates":
+        return _actual_ratio(t, units, org)
+    if t.metric == "cohort_retention":
+        return _actual_cohort(t, tables, org, year)
+    if t.metric == "gross_rate":
+        return _actual_gross(t, units, tables, org, year)
+    return _actual_count(t, units, tables, org, year, share=t.metric == "share", params=params)
+
+
+def target_value(tv: TargetValue, params: Mapping[str, Any]) -> float:
+    """The value of a target: its own, or its ``parameter``'s once set (NaN while unset)."""
+    if tv.parameter:
+        v = params.get(tv.parameter)
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else float("nan")
+    return float("nan") if tv.value is None else tv.value
+
+
+def _status(ok: bool, this_year: bool) -> str:
+    if ok:
+        return "met" if this_year else "ahead"
+    return "not_met" if this_year else "open"
+
+
+def evaluate_target(t: Target, units: pd.DataFrame, *, year: int, evidence: Mapping[str, Evidence],
+                    tables: YearTables | None = None, params: Mapping[str, Any] | None = None) -> list[TargetResult]:
     """Compare this year's actual with each target value of ``year`` or later.
 
-    ``rate`` = factor × Σ numerator / Σ denominator over the filtered units;
-    ``ratio_of_rates`` = rate(numerator_filter) / rate(denominator_filter);
-    ``evidence`` = the value recorded for the target code.  Status: ``met`` /
-    ``not_met`` for this year's value; ``ahead`` / ``open`` for later years.
+    Metrics (``docs/dev/standards.md``): ``rate``, ``ratio_of_rates``, ``count``, ``share``,
+    ``cohort_retention``, ``gross_rate`` computed from the registry (``tables`` for earlier
+    years, the population and townships), ``evidence`` = the value recorded for the target
+    code.  Status: ``met`` / ``not_met`` for this year's value; ``ahead`` / ``open`` for later
+    years; ``unknown`` when the actual cannot be computed or the target value is not set yet
+    (a plan's "xx %": its ``parameter`` is set through an override's ``[parameters]``).
     """
+    params = params or {}
     out = []
     for tv in t.values:
         if tv.year < year:
             continue
-        num = den = None
         ev = evidence.get(t.code)
-        note = t.note
-        if t.metric == "evidence":
-            actual = ev.value if ev is not None and ev.value is not None else float("nan")
-            if ev is None:
-                note = (note + "；" if note else "") + "未提供实际数值 / no value recorded"
-        elif t.metric == "rate":
-            num, den = _rate(t, _filter_units(units, t.filter, t.stages, tv.org))
-            actual = t.factor * num / den if den else float("nan")
-        else:
-            na, da = _rate(t, _filter_units(units, t.numerator_filter, t.stages, tv.org))
-            nb, db = _rate(t, _filter_units(units, t.denominator_filter, t.stages, tv.org))
-            ra = na / da if da else float("nan")
-            rb = nb / db if db else float("nan")
-            num, den = ra, rb
-            actual = t.factor * ra / rb if rb and not math.isnan(rb) else float("nan")
-        if math.isnan(actual):
+        act = _actual(t, units, tv.org, year=year, tables=tables, params=params, ev=ev)
+        target = target_value(tv, params)
+        notes = [t.note, act.note]
+        actual = act.value
+        if math.isnan(target):
             status = "unknown"
-        elif _compare(actual, t.op, tv.value):
-            status = "met" if tv.year == year else "ahead"
+            notes.append(f"目标值待设定（原文未给数值），请设置参数 {tv.parameter} / target value to be set"
+                         if tv.parameter else "目标值待设定 / target value to be set")
+        elif act.low is not None and act.high is not None and not math.isnan(act.low):
+            lo_ok, hi_ok = _compare(act.low, t.op, target), _compare(act.high, t.op, target)
+            status = _status(lo_ok, tv.year == year) if lo_ok == hi_ok else "unknown"
+            if lo_ok == hi_ok:
+                actual = act.low
+        elif math.isnan(actual):
+            status = "unknown"
         else:
-            status = "not_met" if tv.year == year else "open"
+            status = _status(_compare(actual, t.op, target), tv.year == year)
         out.append(TargetResult(
-            code=t.code, name=t.name, org=tv.org, year=tv.year, op=t.op, target=tv.value,
-            actual=None if math.isnan(actual) else actual, status=status, numerator=num, denominator=den,
-            unit=t.unit, note=note, source=t.source, evidence=ev,
+            code=t.code, name=t.name, org=tv.org, year=tv.year, op=t.op, target=target,
+            actual=None if math.isnan(actual) else actual, status=status, numerator=act.numerator,
+            denominator=act.denominator, unit=t.unit, note="；".join(n for n in notes if n), source=t.source,
+            evidence=ev, parameter=tv.parameter,
         ))
     return out
 

@@ -100,6 +100,7 @@ class TargetResult:
     note: str = ""
     source: str = ""
     evidence: Evidence | None = None
+    parameter: str = ""  # the pack parameter that sets ``target`` (NaN while it is unset)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the assessment's (CVs to ``cv_decimals`` places, other values 2 places).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from junheng.assess.results import STAGE_ZH, STATUS_ZH, VERDICT_ZH, Assessment
+from junheng.assess.results import STAGE_ZH, STATUS_ZH, VERDICT_ZH, Assessment, TargetResult
 from junheng.report.charts import cv_chart, school_pass_chart
 from junheng.report.fonts import WORD_EAST_ASIAN_FONT
 from junheng.report.rectification import rectification_rows
@@ -93,6 +94,14 @@ def _item_value(it: Any) -> str:
     if it.unit == "%":
         return _pct(it.value)
     return f"{_f(it.value)} {it.unit}".strip()
+
+
+def _target_text(t: TargetResult) -> str:
+    """The required value as the table shows it: ``≥ 0.95``, or 待设定 while the plan leaves it to a parameter
+    (a "xx" in the published plan) — never ``nan``."""
+    if t.target is None or math.isnan(t.target):
+        return f"待设定（参数 {t.parameter}）" if t.parameter else "待设定"
+    return f"{t.op} {t.target:g}"
 
 
 def write_docx(a: Assessment, path: str | Path, *, county_name: str = "") -> Path:
@@ -238,7 +247,7 @@ def write_docx(a: Assessment, path: str | Path, *, county_name: str = "") -> Pat
         doc.add_heading(f"{_cn(n_sec)}、规划目标完成情况", level=1)
         n_sec += 1
         _table(doc, ["目标", "年份", "目标值", "实际值", "状态"],
-               [[t.name, t.year, f"{t.op} {t.target:g}", _f(t.actual, 3), STATUS_ZH.get(t.status, t.status)]
+               [[t.name, t.year, _target_text(t), _f(t.actual, 3), STATUS_ZH.get(t.status, t.status)]
                 for t in a.targets], widths=[8.0, 1.4, 2.2, 2.2, 2.4])
 
     rect = rectification_rows(a)

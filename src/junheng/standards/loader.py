@@ -29,6 +29,7 @@ from junheng.standards.expr import Expression, ExpressionError
 from junheng.standards.model import (
     ALL,
     ByStage,
+    Condition,
     CvRule,
     Indicator,
     Item,
@@ -209,12 +210,28 @@ def _references(raw: Mapping[str, Any]) -> list[Problem]:
     return out
 
 
+_TARGET_NEEDS = {
+    "rate": ("numerator", "denominator"), "ratio_of_rates": ("numerator", "denominator"),
+    "cohort_retention": ("numerator", "denominator", "years_back"), "gross_rate": ("numerator", "ages"),
+    "share": ("condition",),
+}
+"""The keys each target metric needs (junheng.assess.engine.evaluate_target)."""
+
+
 def _target_references(i: int, d: Mapping[str, Any], names: set[str]) -> list[Problem]:
     out: list[Problem] = []
-    if d.get("metric") in ("rate", "ratio_of_rates"):
-        for k in ("numerator", "denominator"):
-            if k not in d:
-                out.append((("target", i, k), "该口径需要分子和分母 / this metric needs numerator and denominator"))
+    for k in _TARGET_NEEDS.get(str(d.get("metric")), ()):
+        if k not in d:
+            out.append((("target", i, k), f"口径 {d.get('metric')} 需要 {k} / metric {d.get('metric')} needs {k}"))
+    ages = d.get("ages")
+    if isinstance(ages, list) and len(ages) == 2 and all(isinstance(a, int) for a in ages) and ages[0] > ages[1]:
+        out.append((("target", i, "ages"), "年龄下限大于上限 / youngest age above oldest"))
+    for j, v in enumerate(d.get("values") or []):
+        if isinstance(v, Mapping) and ("value" in v) == ("parameter" in v):
+            out.append((("target", i, "values", j), "应给出 value 或 parameter 之一 / give either value or parameter"))
+    cond = d.get("condition")
+    if isinstance(cond, Mapping):
+        out += _unknown_names(("target", i, "condition", "expr"), cond.get("expr"), names | {"schools"}, by_stage=False)
     if d.get("metric") == "ratio_of_rates":
         for k in ("numerator_filter", "denominator_filter"):
             if k not in d:
@@ -291,11 +308,15 @@ def _build(doc: PackDoc, file: str) -> Pack:
         targets=tuple(
             Target(
                 code=t.code, name=t.name, metric=t.metric, op=t.op,
-                values=tuple(TargetValue(v.year, float(v.value), v.org) for v in t.values),
+                values=tuple(TargetValue(v.year, None if v.value is None else float(v.value), v.org,
+                                         v.parameter or "") for v in t.values),
                 numerator=t.numerator, denominator=t.denominator, factor=float(t.factor), stages=tuple(t.stages),
                 filter=_filter(t.filter), numerator_filter=_filter(t.numerator_filter),
-                denominator_filter=_filter(t.denominator_filter), unit=t.unit, name_en=t.name_en, source=t.source,
-                note=t.note,
+                denominator_filter=_filter(t.denominator_filter), numerator_fallback=_filter(t.numerator_fallback),
+                condition=None if t.condition is None else Condition(t.condition.expr, t.condition.op,
+                                                                     float(t.condition.value)),
+                count_of=t.count_of, years_back=t.years_back or 0, ages=tuple(t.ages or ()), unit=t.unit,
+                name_en=t.name_en, source=t.source, note=t.note,
             )
             for t in doc.target
         ),
@@ -305,7 +326,8 @@ def _build(doc: PackDoc, file: str) -> Pack:
 
 def _filter(doc: FilterDoc | None) -> Mapping[str, Any]:
     """The keys a filter sets, each as a tuple of accepted values."""
-    return frozen_map({k: tuple(v) for k, v in doc.model_dump(exclude_unset=True).items()} if doc else {})
+    return frozen_map({k: tuple(v) if isinstance(v, list) else v
+                       for k, v in doc.model_dump(exclude_unset=True).items()} if doc else {})
 
 
 # --------------------------------------------------------------------------- overrides
@@ -336,9 +358,10 @@ def _overridden(pack: Pack, raw: Mapping[str, Any], file: str) -> tuple[Pack | N
 
 def _override_references(pack: Pack, raw: Mapping[str, Any]) -> list[Problem]:
     """An override changes what the pack has: its parameters, indicators, items and rules."""
+    settable = {v.parameter for t in pack.targets for v in t.values if v.parameter}  # a plan's target values
     out: list[Problem] = [
         (("parameters", k), f"标准包 {pack.code} 没有这个参数 / the pack has no such parameter")
-        for k in _table(raw.get("parameters")) if k not in pack.parameters
+        for k in _table(raw.get("parameters")) if k not in pack.parameters and k not in settable
     ]
     for what, codes, zh, en in (("indicator", {i.code for i in pack.indicators}, "个指标", "indicator"),
                                 ("item", {i.code for i in pack.items}, "一项", "item")):
@@ -424,15 +447,19 @@ def _document(pack: Pack) -> dict[str, Any]:
 def _target_document(t: Target) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "code": t.code, "name": t.name, "metric": t.metric, "op": t.op,
-        "values": [{"year": v.year, "value": v.value, "org": v.org} for v in t.values],
+        "values": [{"year": v.year, "org": v.org, **({"parameter": v.parameter} if v.parameter else {}),
+                    **({"value": v.value} if v.value is not None else {})} for v in t.values],
         "factor": t.factor, "stages": list(t.stages), "unit": t.unit, "name_en": t.name_en, "source": t.source,
-        "note": t.note,
+        "note": t.note, "count_of": t.count_of,
+        **({"years_back": t.years_back} if t.years_back else {}), **({"ages": list(t.ages)} if t.ages else {}),
     }
+    if t.condition is not None:
+        doc["condition"] = {"expr": t.condition.expr.text, "op": t.condition.op, "value": t.condition.value}
     for k in ("numerator", "denominator"):
         e: Expression | None = getattr(t, k)
         if e is not None:
             doc[k] = e.text
-    for k in ("filter", "numerator_filter", "denominator_filter"):
+    for k in ("filter", "numerator_filter", "denominator_filter", "numerator_fallback"):
         flt: Mapping[str, Any] = getattr(t, k)
-        doc[k] = {f: list(v) for f, v in flt.items()}
+        doc[k] = {f: list(v) if isinstance(v, tuple) else v for f, v in flt.items()}
     return doc

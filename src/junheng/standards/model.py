@@ -55,7 +55,14 @@ METRICS: dict[str, str] = {
     "rate": "比率 Σ分子/Σ分母 / pooled rate",
     "ratio_of_rates": "两组比率之比 / ratio of two group rates",
     "evidence": "按报送数值 / value reported with evidence",
+    "count": "符合条件的学校(乡镇)数 / number of schools (townships) meeting a condition",
+    "share": "符合条件的学校(乡镇)占比 / share of schools (townships) meeting a condition",
+    "cohort_retention": "巩固率 = 毕业年级在校生 / 该届入学时一年级在校生 / cohort retention",
+    "gross_rate": "毛入学(园)率 = 在校生 / 学龄人口 / gross enrolment rate",
 }
+
+COUNT_OF = ("schools", "townships")
+"""What a ``count`` or ``share`` target counts: schools (units of analysis) or townships (乡镇)."""
 
 Op = Literal[">=", "<=", ">", "<", "=="]
 
@@ -154,9 +161,26 @@ class CvRule:
 
 @dataclass(frozen=True)
 class TargetValue:
+    """One yearly value of a target; ``value`` is None while unset (a plan's blank "xx %").
+
+    ``parameter`` names the pack parameter that sets the value (a city fills it in
+    through an override's ``[parameters]``); while the parameter is unset the
+    target evaluates to ``unknown`` with a note saying the value is to be set.
+    """
+
     year: int
-    value: float
+    value: float | None
     org: str = ""  # 12-digit (or shorter) org code; empty: the whole area assessed
+    parameter: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The per-school (or per-township) condition of a ``count`` / ``share`` target: ``expr op value``."""
+
+    expr: Expression
+    op: str
+    value: float
 
 
 @dataclass(frozen=True)
@@ -175,6 +199,11 @@ class Target:
     filter: Mapping[str, Any] = field(default_factory=frozen_map)
     numerator_filter: Mapping[str, Any] = field(default_factory=frozen_map)  # group A of ratio_of_rates
     denominator_filter: Mapping[str, Any] = field(default_factory=frozen_map)  # group B of ratio_of_rates
+    numerator_fallback: Mapping[str, Any] = field(default_factory=frozen_map)  # group A when no unit is in it
+    condition: Condition | None = None  # count / share: the condition a school or township must meet
+    count_of: str = "schools"  # count / share: "schools" or "townships"
+    years_back: int = 0  # cohort_retention: the cohort entered ``years_back`` school years before
+    ages: tuple[int, ...] = ()  # gross_rate: (youngest, oldest) age of the school-age population
     unit: str = ""
     name_en: str = ""
     source: str = ""

@@ -38,7 +38,7 @@ from pydantic_core import PydanticCustomError
 from junheng.domain import fields as F
 from junheng.domain.enums import AreaCategory, Ownership, SchoolType
 from junheng.standards.expr import Expression, ExpressionError
-from junheng.standards.model import ALL, METRICS, RULES, STAGE_KEYS, CvMode, PackKind
+from junheng.standards.model import ALL, COUNT_OF, METRICS, RULES, STAGE_KEYS, CvMode, PackKind
 
 OPS = (">=", "<=", ">", "<", "==")
 KINDS: tuple[PackKind, ...] = ("compulsory", "preschool", "plan")
@@ -187,6 +187,8 @@ PositiveInt = Annotated[int, _number(integer=True, ge=1)]
 Switch = Annotated[int, _number(integer=True, ge=0, le=1)]
 Decimals = Annotated[int, _number(integer=True, ge=0, le=10)]
 Year = Annotated[int, _number(integer=True, ge=YEARS[0], le=YEARS[1])]
+YearsBack = Annotated[int, _number(integer=True, ge=1, le=12)]
+Age = Annotated[int, _number(integer=True, ge=0, le=30)]
 
 Stage = Annotated[str, _choice(STAGE_KEYS, "学段", "stage")]
 StageOrAll = Annotated[str, _choice((*STAGE_KEYS, ALL), "学段", "stage")]
@@ -194,6 +196,7 @@ Kind = Annotated[PackKind, _choice(KINDS, "标准包类型", "pack kind")]
 Confidence = Annotated[str, _choice(CONFIDENCE, "可信度标记", "confidence tag")]
 Rule = Annotated[str, _choice(tuple(RULES), "规则", "rule")]
 Metric = Annotated[str, _choice(tuple(METRICS), "指标口径", "metric")]
+CountOf = Annotated[str, _choice(COUNT_OF, "计数对象", "count_of")]
 Op = Annotated[str, _choice(OPS, "比较符", "operator")]
 Mode = Annotated[CvMode, _choice(("each", "mean"), "差异系数规则", "CV rule mode")]
 Area = Annotated[str, _choice(tuple(a.value for a in AreaCategory), "城乡类别", "area category")]
@@ -336,16 +339,30 @@ class CvRuleDoc(_Doc):
 
 
 class FilterDoc(_Doc):
+    """Which units a target reads; ``inclusive = true`` keeps 普惠性资源 (公办园 + 普惠性民办园, standards.md §3)."""
+
     area: list[Area] | None = None
     school_type: list[SchoolTypeCode] | None = None
     ownership: list[OwnershipCode] | None = None
     stages: list[Stage] | None = None
+    inclusive: Flag | None = None
 
 
 class TargetValueDoc(_Doc):
+    """A yearly value, or the ``parameter`` that sets it (unset: the target is unknown until it is set)."""
+
     year: Year
-    value: Number
+    value: Number | None = None
+    parameter: Identifier | None = None
     org: OrgCode = ""
+
+
+class ConditionDoc(_Doc):
+    """``expr op value`` on a school's (or township's) summed fields, e.g. ``{ expr = "students", op = "<", value = 600 }``."""
+
+    expr: Expr
+    op: Op
+    value: Number
 
 
 class TargetDoc(_Doc):
@@ -361,6 +378,11 @@ class TargetDoc(_Doc):
     filter: FilterDoc | None = None
     numerator_filter: FilterDoc | None = None
     denominator_filter: FilterDoc | None = None
+    numerator_fallback: FilterDoc | None = None
+    condition: ConditionDoc | None = None
+    count_of: CountOf = "schools"
+    years_back: YearsBack | None = None
+    ages: Annotated[list[Age], Field(min_length=2, max_length=2)] | None = None
     unit: Text = ""
     name_en: Text = ""
     source: Text = ""
@@ -494,7 +516,10 @@ def _message(model: type[BaseModel], error: Any) -> str:
     if kind == "list_type":
         return f"应为数组 / expected an array, got {found!r}"
     if kind == "too_short":
-        return "不能为空 / must not be empty"
+        least = int(ctx.get("min_length", 1))
+        return "不能为空 / must not be empty" if least <= 1 else f"至少 {least} 项 / needs at least {least} entries"
+    if kind == "too_long":
+        return f"至多 {ctx.get('max_length')} 项 / at most {ctx.get('max_length')} entries"
     return f"{error['msg']}, got {found!r}"
 
 

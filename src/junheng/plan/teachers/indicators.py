@@ -31,7 +31,7 @@ def bachelor_ratio_limit() -> float:
     from junheng.standards import load_pack
 
     target = next(t for t in load_pack("laiwu-2023").targets if t.code == "urban_rural_bachelor_ratio")
-    return float(target.values[-1].value)
+    return float(next(v.value for v in reversed(target.values) if v.value is not None))
 
 @dataclass(frozen=True)
 class TeacherIndicators:
