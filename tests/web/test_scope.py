@@ -295,3 +295,31 @@ def test_township_user_sees_only_their_township(two: TwoCounties) -> None:
                                 for u in run["heatmap"]["units"])
     # the county's own report files are the county's, not the township's (one-way scope)
     assert tw.get(f"/api/assessments/{a.objects['assessment']}/files/xlsx").status_code == 403
+
+
+def test_a_user_over_two_counties_chooses_the_county_of_a_job(two: TwoCounties) -> None:
+    """The assessment, layout and teacher forms work on the county chosen in the selector (issue #14 item 1;
+    they once always used the user's first county); a county administrator sees no selector."""
+    admin = two.client("sysadmin")
+    a, b = two.counties["A"], two.counties["B"]
+    for path in ("/assess", "/layout", "/teachers"):
+        page = admin.get(f"{path}?county={b.code}").text
+        assert f'<option value="{b.code}" selected>' in page and f'<option value="{a.code}" >' in page, path
+        assert f'name="county" value="{b.code}"' in page, path
+    r = admin.post("/assess", data={"pack": "yzjh-2017", "year": "2025", "county": b.code,
+                                    "csrf_token": admin.headers["X-CSRF-Token"]}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    job = int(r.headers["location"].rsplit("/", 1)[1])
+    two.state.runner.wait(job, timeout=300)
+    from junheng.services.jobs import get_job
+
+    assert get_job(two.state.engine, _admin_actor(), job).org_code == b.code
+    county_admin = two.client(a.users["county_admin"])
+    assert 'name="county"' in county_admin.get("/assess").text  # the hidden field: its own county
+    assert "county-switch" not in county_admin.get("/assess").text
+
+
+def _admin_actor() -> Any:
+    from junheng.services.authz import Actor
+
+    return Actor.system()

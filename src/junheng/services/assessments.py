@@ -38,10 +38,16 @@ MEDIA = {
 
 
 def list_pack_infos(actor: Actor, county: str | None = None) -> list[PackInfo]:
-    """Standard and plan packs shipped with Junheng (overrides are applied, not chosen, here); with ``county``
-    only those about it (a district's plan pack is not offered to another county)."""
+    """Standard and plan packs shipped with Junheng (overrides are applied, not chosen, here): those about
+    ``county``, or without one those about the actor's scope (every pack for the unscoped administrator).  A
+    district's plan pack is neither offered to nor listed for another county."""
     actor.require("view_assessment")
-    return [p for p in pack_catalogue(overrides=False) if county is None or p.applies_to(county)]
+    packs = pack_catalogue(overrides=False)
+    if county is not None:
+        return [p for p in packs if p.applies_to(county)]
+    if actor.unscoped:
+        return packs
+    return [p for p in packs if not p.orgs or any(p.applies_to(s) for s in actor.scopes)]
 
 
 def assessment_years(year: int) -> list[int]:
@@ -96,7 +102,7 @@ def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: s
     """Queue an assessment of ``county`` (default: the actor's) for ``year``; returns the job id."""
     actor.require("run_assessment")
     county_code = C.resolve_county(engine, actor, county, whole=True)
-    if pack not in {p.code for p in list_pack_infos(actor)}:
+    if pack not in {p.code for p in pack_catalogue(overrides=False)}:
         raise Invalid(f"未知标准包：{pack}", f"unknown pack {pack}")
     if pack not in {p.code for p in list_pack_infos(actor, county_code)}:
         raise Invalid(f"规划包 {pack} 的目标不针对本县", f"the plan pack {pack} has no target for this county")

@@ -30,6 +30,12 @@ def counties_in_scope(engine: Engine, actor: Actor) -> list[OrgUnitPublic]:
     return [OrgUnitPublic(*r) for r in rows if actor.covers_org(r.code) or actor.within_org(r.code)]
 
 
+def work_counties(engine: Engine, actor: Actor) -> list[OrgUnitPublic]:
+    """Counties the actor's scope covers entirely: those a county-wide job (assessment, layout plan, teacher
+    plan) may be started for; a page offers a choice among them."""
+    return [c for c in counties_in_scope(engine, actor) if actor.covers_org(c.code)]
+
+
 def resolve_county(engine: Engine, actor: Actor, county: str | None, *, whole: bool = False) -> str:
     """The 12-digit county code to show: the one asked for (if in scope) or the actor's first.
 

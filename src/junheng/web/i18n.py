@@ -17,6 +17,8 @@ from junheng.domain.labels import english_by_chinese
 LANGS = ("zh", "en")
 
 UI_EN: dict[str, str] = {
+    "县（市、区）": "County",
+    "切换": "Switch",
     "均衡": "Junheng",
     "县域义务教育优质均衡": "County compulsory-education balance",
     "首页": "Dashboard",

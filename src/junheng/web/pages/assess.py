@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.services import assessments as A
@@ -16,25 +16,29 @@ from junheng.web.deps import ActorDep, StateDep, render
 router = APIRouter()
 
 
-def _form_context(state, actor) -> dict:
-    county = C.resolve_county(state.engine, actor, None)
+def _form_context(state, actor, county: str | None = None) -> dict:
+    county = C.resolve_county(state.engine, actor, county)
     return {"active": "assess", "packs": A.list_pack_infos(actor, county), "years": C.years(state.engine, county),
-            "runs": A.list_runs(state.engine, actor)}
+            "runs": A.list_runs(state.engine, actor), "county": county,
+            "counties": C.work_counties(state.engine, actor)}
 
 
 @router.get("/assess")
-def assess_page(request: Request, actor: ActorDep, state: StateDep) -> Response:
+def assess_page(request: Request, actor: ActorDep, state: StateDep,
+                county: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}(\d{6})?$")] = None) -> Response:
     actor.require("view_assessment")
-    return render(request, "assess.html", {**_form_context(state, actor), "error": None})
+    return render(request, "assess.html", {**_form_context(state, actor, county), "error": None})
 
 
 @router.post("/assess")
 def assess_start(request: Request, actor: ActorDep, state: StateDep, pack: Annotated[str, Form(max_length=64)],
-                 year: Annotated[int, Form()]) -> Response:
+                 year: Annotated[int, Form()],
+                 county: Annotated[str | None, Form(max_length=12, pattern=r"^\d{6}(\d{6})?$")] = None) -> Response:
     try:
-        job_id = A.start_assessment(state.engine, state.runner, actor, pack=pack, year=year)
+        job_id = A.start_assessment(state.engine, state.runner, actor, pack=pack, year=year, county=county)
     except Invalid as exc:
-        return render(request, "assess.html", {**_form_context(state, actor), "error": exc}, status_code=422)
+        return render(request, "assess.html", {**_form_context(state, actor, county), "error": exc},
+                      status_code=422)
     return RedirectResponse(f"/assess/{job_id}", status_code=303)
 
 

@@ -18,32 +18,35 @@ router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _list_context(state, actor) -> dict:
-    county = C.resolve_county(state.engine, actor, None)
+def _list_context(state, actor, county: str | None = None) -> dict:
+    county = C.resolve_county(state.engine, actor, county)
     years = C.years(state.engine, county)
     base = max(years) if years else None
     return {"active": "layout", "scenarios": L.list_scenarios(state.engine, actor),
             "runs": L.list_runs(state.engine, actor), "base_year": base,
             "target_years": list(range(base, base + 16)) if base else [], "variants": L.VARIANTS,
-            "decision_zh": L.DECISION_ZH}
+            "decision_zh": L.DECISION_ZH, "county": county, "counties": C.work_counties(state.engine, actor)}
 
 
 @router.get("/layout")
-def layout_page(request: Request, actor: ActorDep, state: StateDep) -> Response:
+def layout_page(request: Request, actor: ActorDep, state: StateDep,
+                county: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}(\d{6})?$")] = None) -> Response:
     actor.require("view_layout")
-    return render(request, "layout.html", {**_list_context(state, actor), "error": None})
+    return render(request, "layout.html", {**_list_context(state, actor, county), "error": None})
 
 
 @router.post("/layout")
 def layout_start(request: Request, actor: ActorDep, state: StateDep, name: Annotated[str, Form(max_length=100)],
                  year: Annotated[int, Form()], variant: Annotated[str, Form(max_length=16)] = "central",
                  time_limit_s: Annotated[float, Form(ge=1, le=600)] = 20.0,
-                 keep_small: Annotated[bool, Form()] = False) -> Response:
+                 keep_small: Annotated[bool, Form()] = False,
+                 county: Annotated[str | None, Form(max_length=12, pattern=r"^\d{6}(\d{6})?$")] = None) -> Response:
     try:
         job_id = L.start_layout(state.engine, state.runner, actor, name=name, year=year, variant=variant,
-                                time_limit_s=time_limit_s, keep_small=keep_small)
+                                time_limit_s=time_limit_s, keep_small=keep_small, county=county)
     except Invalid as exc:
-        return render(request, "layout.html", {**_list_context(state, actor), "error": exc}, status_code=422)
+        return render(request, "layout.html", {**_list_context(state, actor, county), "error": exc},
+                      status_code=422)
     return RedirectResponse(f"/layout/jobs/{job_id}", status_code=303)
 
 

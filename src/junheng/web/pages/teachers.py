@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from junheng.services import counties as C
 from junheng.services import jobs
 from junheng.services import teachers as T
 from junheng.services.errors import Invalid
@@ -16,23 +17,28 @@ router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _list_context(state, actor) -> dict:
-    years = T.plan_years(state.engine, actor)
-    return {"active": "teachers", "years": years, "runs": T.list_runs(state.engine, actor)}
+def _list_context(state, actor, county: str | None = None) -> dict:
+    county = C.resolve_county(state.engine, actor, county)
+    years = T.plan_years(state.engine, actor, county)
+    return {"active": "teachers", "years": years, "runs": T.list_runs(state.engine, actor), "county": county,
+            "counties": C.work_counties(state.engine, actor)}
 
 
 @router.get("/teachers")
-def teachers_page(request: Request, actor: ActorDep, state: StateDep) -> Response:
+def teachers_page(request: Request, actor: ActorDep, state: StateDep,
+                  county: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}(\d{6})?$")] = None) -> Response:
     actor.require("view_teachers")
-    return render(request, "teachers.html", {**_list_context(state, actor), "error": None})
+    return render(request, "teachers.html", {**_list_context(state, actor, county), "error": None})
 
 
 @router.post("/teachers")
-def teachers_start(request: Request, actor: ActorDep, state: StateDep, year: Annotated[int, Form()]) -> Response:
+def teachers_start(request: Request, actor: ActorDep, state: StateDep, year: Annotated[int, Form()],
+                   county: Annotated[str | None, Form(max_length=12, pattern=r"^\d{6}(\d{6})?$")] = None) -> Response:
     try:
-        job_id = T.start_plan(state.engine, state.runner, actor, year=year)
+        job_id = T.start_plan(state.engine, state.runner, actor, year=year, county=county)
     except Invalid as exc:
-        return render(request, "teachers.html", {**_list_context(state, actor), "error": exc}, status_code=422)
+        return render(request, "teachers.html", {**_list_context(state, actor, county), "error": exc},
+                      status_code=422)
     return RedirectResponse(f"/teachers/jobs/{job_id}", status_code=303)
 
 
