@@ -132,6 +132,16 @@ _.rgb  # python-docx ColorFormat
 _.orientation  # python-docx Section
 _.left_margin  # idem
 _.right_margin  # idem
+_.top_margin  # idem (report/supervision.py: GB/T 9704 page geometry)
+_.bottom_margin  # idem
+_.page_width  # idem
+_.page_height  # idem
+_.first_line_indent  # python-docx ParagraphFormat (report/supervision.py)
+_.right_indent  # idem
+_.line_spacing  # idem
+_.space_before  # idem
+_.space_after  # idem
+_.odd_and_even_pages_header_footer  # python-docx Settings (report/supervision.py: odd/even page numbers)
 _.offset_  # highspy HighsLp (plan/facility/mip.py)
 _.format_  # highspy HighsSparseMatrix (plan/layout/builders.py, plan/facility/mip.py, plan/teachers/redistribute.py)
 # --- pydantic models of standards/schema.py: read by pydantic; the parameters reach the engine by model_dump
@@ -155,3 +165,10 @@ from junheng.plan import scenario as plan_scenario
 
 plan_scenario.evaluate_edits  # hand edits (close X, merge X into Y, build Z) evaluated over the kept network
 plan_scenario.resource_cvs  # the resource-indicator CVs of a registry, the "before" of plan_cvs
+# --- synth/aid.py: the aid audit benchmark's generator, used by bench/aid_quality.py and tests/synth/test_aid_synth.py
+from junheng.synth import aid as synth_aid
+
+synth_aid.build_aid_case  # bench/aid_quality.py builds the case it audits
+synth_aid.PAYMENT_NOISE  # tests/synth/test_aid_synth.py: the noise labels of correct payments
+synth_aid.AidFaults.reason_counts  # tests/synth/test_aid_synth.py: truth counts equal what was asked
+synth_aid.AidFaults.noise_counts  # idem

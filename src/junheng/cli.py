@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "junheng.commands.teachers",
     "junheng.commands.layout",
     "junheng.commands.care",
+    "junheng.commands.aid",
 )
 
 

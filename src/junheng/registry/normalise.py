@@ -77,6 +77,27 @@ def name_pinyin(key: str) -> tuple[str, str]:
     return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
+def names_agree(key_a: str, pinyin_a: str, key_b: str, pinyin_b: str) -> bool:
+    """Whether two normalised names can be one person's: the same key (traditional and full-width forms are
+    folded by :func:`name_key`), the same toneless pinyin (a homophone typed for a character), or the same surname
+    with one character dropped from the other (a 3-character name written with 2).  Two different given names
+    of one surname (twins: 张伟 / 张强) do not agree, nor do two surnames.
+
+    >>> names_agree("张伟强", "zhangweiqiang", "张强", "zhangqiang")
+    True
+    >>> names_agree("张伟", "zhangwei", "张强", "zhangqiang")
+    False
+    """
+    if not key_a or not key_b:
+        return False
+    if key_a == key_b or (pinyin_a and pinyin_a == pinyin_b):
+        return True
+    short, long_ = sorted((key_a, key_b), key=len)
+    if len(long_) - len(short) != 1 or short[0] != long_[0]:
+        return False
+    return any(long_[:i] + long_[i + 1:] == short for i in range(1, len(long_)))
+
+
 def normalise_names(names: pd.Series) -> pd.DataFrame:
     """``name_key``, ``name_pinyin`` and ``pinyin_initials`` for a column of names.
 
