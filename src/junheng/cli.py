@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "junheng.commands.layout",
     "junheng.commands.care",
     "junheng.commands.aid",
+    "junheng.commands.supervise",
 )
 
 
