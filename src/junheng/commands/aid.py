@@ -12,24 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from junheng.commands.common import fail_files
+
 console = Console()
 err_console = Console(stderr=True)
-
-
-def _fail(issues: Any) -> None:
-    table = Table(title=f"发现 {len(issues)} 处错误，未处理任何数据 / {len(issues)} errors, nothing done")
-    for col in ("代码", "文件", "行", "列", "应为", "实为"):
-        table.add_column(col, overflow="fold")
-    for i in issues[:200]:
-        table.add_row(i.code, i.file, "" if i.row is None else str(i.row), i.column, i.expected, i.found)
-    err_console.print(table)
-    raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
@@ -77,7 +69,7 @@ def register(app: typer.Typer) -> None:
                                           engine=engine, threshold=threshold,
                                           progress=lambda f, m: status.update(f"{m} {f:.0%}"))
         except A.ImportRejected as e:
-            _fail(e.issues)
+            fail_files(e.issues, 2)
             return
         except Invalid as e:
             err_console.print(f"[red]{e.zh}[/]" + ("" if e.en == e.zh else f"\n{e.en}"))

@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from junheng.commands.common import fail_files
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -36,17 +38,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"日期应为 2026-09-01 格式 / expected a date like 2026-09-01: {text}") from None
-
-
-def _fail_import(exc: Any) -> None:
-    """Print the issues of an ``ImportRejected`` (file, row, column, expected, found) and exit with code 1."""
-    table = Table(title=f"发现 {len(exc.issues)} 处错误，未处理任何数据 / {len(exc.issues)} errors, nothing done")
-    for col in ("代码", "文件", "行", "列", "应为", "实为"):
-        table.add_column(col, overflow="fold")
-    for i in exc.issues[:200]:
-        table.add_row(i.code, i.file, "" if i.row is None else str(i.row), i.column, i.expected, i.found)
-    err_console.print(table)
-    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -95,7 +86,7 @@ def register(app: typer.Typer) -> None:
             with err_console.status("读取名单 / reading registries"):
                 regs = K.read_registries(files, exceptions=exceptions, decisions=decisions)
         except K.ImportRejected as e:
-            _fail_import(e)
+            fail_files(e.issues, 1)
             return
         with err_console.status(f"比对中（{engine}）/ matching"):
             s = K.check_registries(regs, out, as_of=day, rule=rule, engine=engine, threshold=threshold,

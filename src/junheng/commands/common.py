@@ -3,7 +3,7 @@ tables, refusals, progress."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -46,6 +46,18 @@ def print_issues(issues: list[ValidationIssue], report: Path | None) -> None:
     if report is not None:
         R.write_error_report(issues, report)
         err_console.print(f"错误报告已写入 / error report written: [bold]{report}[/]")
+
+
+def fail_files(issues: Sequence[ValidationIssue], code: int) -> NoReturn:
+    """Print the issues of rejected input files (code, file, row, column, expected, found; the first
+    ``MAX_SHOWN``) and exit with ``code``: nothing was processed."""
+    table = Table(title=f"发现 {len(issues)} 处错误，未处理任何数据 / {len(issues)} errors, nothing done")
+    for col in ("代码", "文件", "行", "列", "应为", "实为"):
+        table.add_column(col, overflow="fold")
+    for i in issues[:MAX_SHOWN]:
+        table.add_row(i.code, i.file, "" if i.row is None else str(i.row), i.column, i.expected, i.found)
+    err_console.print(table)
+    raise typer.Exit(code)
 
 
 def fail(exc: ServiceError, code: int = 2) -> NoReturn:

@@ -23,6 +23,7 @@ document seen), e.g. the 中职 student list or another county's graduates.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +104,9 @@ class Registry:
         return len(self.frame)
 
 
-def _read_raw(path: Path, issues: list[ValidationIssue]) -> pd.DataFrame | None:
+def read_raw(path: Path, issues: list[ValidationIssue]) -> pd.DataFrame | None:
+    """The CSV (UTF-8 or GBK) or Excel list at ``path`` as text cells; a missing, undecodable or unreadable file
+    is an issue (E401) and ``None``."""
     if not path.exists():
         issues.append(ValidationIssue("E401", path.name, "", None, "", "存在的文件", "文件不存在"))
         return None
@@ -135,7 +138,7 @@ def read_registry(path: str | Path, kind: str) -> Registry:
     """
     path = Path(path)
     issues: list[ValidationIssue] = []
-    raw = _read_raw(path, issues)
+    raw = read_raw(path, issues)
     if raw is None:
         raise ImportRejected(issues)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -143,6 +146,26 @@ def read_registry(path: str | Path, kind: str) -> Registry:
     if issues:
         raise ImportRejected(issues)
     return Registry(kind, reg.frame, path.name, sha)
+
+
+def fixed_columns(raw: pd.DataFrame, columns: Sequence[str], zh: Mapping[str, str], *, file: str, sheet: str,
+                  issues: list[ValidationIssue]) -> pd.DataFrame:
+    """The cells of ``raw`` under the list's fixed column names (``columns``, or their Chinese headers ``zh``), as
+    stripped text.  A header that is none of them is E404 and a repeated one E405, each appended to ``issues``
+    (file, sheet, row 1, the header found, what was expected); those columns are left out."""
+    rename: dict[str, str] = {}
+    for c in raw.columns:
+        name = str(c).strip()
+        key = name if name in columns else zh.get(name, "")
+        if key not in columns:
+            issues.append(ValidationIssue("E404", file, sheet, 1, name, "、".join(columns), name,
+                                          f"这一列不是{sheet}的固定列名"))
+        elif key in rename.values():
+            issues.append(ValidationIssue("E405", file, sheet, 1, name, "每列只出现一次", name))
+        else:
+            rename[c] = key
+    df = raw[list(rename)].rename(columns=rename).astype(TEXT).fillna("")
+    return df.apply(lambda s: s.str.strip())
 
 
 def registry_from_frame(raw: pd.DataFrame, kind: str, *, file: str = "", first_row: int = 2,
@@ -158,19 +181,7 @@ def registry_from_frame(raw: pd.DataFrame, kind: str, *, file: str = "", first_r
     found: list[ValidationIssue] = [] if issues is None else issues
     sheet = KIND_ZH[kind]
     cols = COLUMNS[kind]
-    rename: dict[str, str] = {}
-    for c in raw.columns:
-        name = str(c).strip()
-        key = name if name in cols else ZH_COLUMNS.get(name, "")
-        if key not in cols:
-            found.append(ValidationIssue("E404", file, sheet, 1, name, "、".join(cols), name,
-                                         "这一列不是该名单的固定列名"))
-        elif key in rename.values():
-            found.append(ValidationIssue("E405", file, sheet, 1, name, "每列只出现一次", name))
-        else:
-            rename[c] = key
-    df = raw[list(rename)].rename(columns=rename).astype(TEXT).fillna("")
-    df = df.apply(lambda s: s.str.strip())
+    df = fixed_columns(raw, cols, ZH_COLUMNS, file=file, sheet=sheet, issues=found)
     for c in REQUIRED[kind]:
         if c not in df.columns:
             found.append(ValidationIssue("E403", file, sheet, 1, c, f"必填列 {c}", "缺少该列"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -114,14 +114,16 @@ class RuleError(ValueError):
         super().__init__("\n".join(self.issues))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_rules_toml(path: Path, error: Callable[[list[str]], Exception] = RuleError) -> dict[str, Any]:
+    """A rules file's TOML; a missing file or a syntax error raises ``error`` with one message naming the file
+    (the school-age rules raise :class:`RuleError`, the aid rules their own error)."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise RuleError([f"{path}: 文件不存在 / file not found"]) from None
+        raise error([f"{path}: 文件不存在 / file not found"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise RuleError([f"{path}: TOML 语法错误 / TOML syntax error: {exc}"]) from None
+        raise error([f"{path}: TOML 语法错误 / TOML syntax error: {exc}"]) from None
 
 
 def _int(v: Any) -> bool:
@@ -177,7 +179,7 @@ def load_school_age_rule(province: str | None = None, overrides: Iterable[str | 
     Raises ``RuleError`` listing every invalid key or value.
     """
     path = Path(rules_file) if rules_file is not None else RULES_FILE
-    raw = _read_toml(path)
+    raw = read_rules_toml(path)
     issues: list[str] = []
     national = raw.get("national")
     if not isinstance(national, Mapping):
@@ -193,7 +195,7 @@ def load_school_age_rule(province: str | None = None, overrides: Iterable[str | 
             rule = _apply_table(rule, ov, str(ov.get("name", "<override>")), issues)
         else:
             p = Path(ov)
-            rule = _apply_table(rule, _read_toml(p), p.name, issues)
+            rule = _apply_table(rule, read_rules_toml(p), p.name, issues)
     if issues:
         raise RuleError(issues)
     return rule

@@ -28,7 +28,7 @@ import pandas as pd
 
 from junheng.io.errors import ImportRejected, ValidationIssue
 from junheng.registry.normalise import TEXT, normalise_ids, normalise_names, parse_dates
-from junheng.registry.readers import Registry, _read_raw, read_registry, registry_from_frame
+from junheng.registry.readers import Registry, fixed_columns, read_raw, read_registry, registry_from_frame
 
 PAYMENT_COLUMNS = ("payment_id", "id_number", "name", "student_id", "school_code", "programme", "term", "amount",
                    "paid_on")
@@ -69,7 +69,7 @@ def read_aid_roll(path: str | Path) -> Registry:
     empty when the file has no ``stage`` column).  Raises ``ImportRejected`` listing every issue."""
     path = Path(path)
     issues: list[ValidationIssue] = []
-    raw = _read_raw(path, issues)
+    raw = read_raw(path, issues)
     if raw is None:
         raise ImportRejected(issues)
     extra_cols = {c: ROLL_EXTRA[str(c).strip()] for c in raw.columns if str(c).strip() in ROLL_EXTRA}
@@ -112,28 +112,16 @@ def read_payments(path: str | Path, *, programmes: Sequence[str]) -> Payments:
     ``YYYY-1`` or ``YYYY-2``; ``amount`` a number >= 0; ``payment_id`` unique.  Raises ``ImportRejected``."""
     path = Path(path)
     issues: list[ValidationIssue] = []
-    raw = _read_raw(path, issues)
+    raw = read_raw(path, issues)
     if raw is None:
         raise ImportRejected(issues)
     file, sheet = path.name, PAYMENT_SHEET
-    rename: dict[str, str] = {}
-    for c in raw.columns:
-        name = str(c).strip()
-        key = name if name in PAYMENT_COLUMNS else PAYMENT_ZH.get(name, "")
-        if not key:
-            issues.append(ValidationIssue("E404", file, sheet, 1, name, "、".join(PAYMENT_COLUMNS), name,
-                                          "这一列不是资助发放名单的固定列名"))
-        elif key in rename.values():
-            issues.append(ValidationIssue("E405", file, sheet, 1, name, "每列只出现一次", name))
-        else:
-            rename[c] = key
+    df = fixed_columns(raw, PAYMENT_COLUMNS, PAYMENT_ZH, file=file, sheet=sheet, issues=issues)
     for c in PAYMENT_COLUMNS:
-        if c not in rename.values():
+        if c not in df.columns:
             issues.append(ValidationIssue("E403", file, sheet, 1, c, f"列 {c}", "缺少该列"))
     if issues:
         raise ImportRejected(issues)
-    df = raw[list(rename)].rename(columns=rename).astype(TEXT).fillna("")
-    df = df.apply(lambda s: s.str.strip())
     df.index = pd.RangeIndex(2, 2 + len(df))
     df = df[~(df == "").all(axis=1)]
 
@@ -184,7 +172,7 @@ def read_schools(path: str | Path) -> pd.DataFrame:
     Raises ``ImportRejected`` when ``school_code`` is missing or repeated."""
     path = Path(path)
     issues: list[ValidationIssue] = []
-    raw = _read_raw(path, issues)
+    raw = read_raw(path, issues)
     if raw is None:
         raise ImportRejected(issues)
     zh = {"学校标识码": "school_code", "乡镇代码": "township_code", "学校名称": "school_name", "办学类型": "school_type"}

@@ -17,12 +17,13 @@ Amounts carry ``source`` and ``confidence`` with the tags of
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from junheng.registry.schoolage import read_rules_toml
 
 STAGES = ("primary", "junior", "senior", "vocational")
 """学段 of a pupil: 小学, 初中, 普通高中, 中职."""
@@ -155,16 +156,6 @@ _PROGRAMME_KEYS = {"label", "kind", "stages", "grades", "categories", "boarding"
                    "unit", "days_per_term", "amounts", "source", "confidence"}
 _AMOUNT_KEYS = {"from", "tiers", "source", "confidence", *STAGES}
 _TOP_KEYS = {"national", "categories", "programmes", "provinces", "name", "source"}
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise AidRuleError([f"{path}: 文件不存在 / file not found"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AidRuleError([f"{path.name}: TOML 语法错误 / TOML syntax error: {exc}"]) from None
 
 
 def _number(v: Any) -> bool:
@@ -359,7 +350,7 @@ def load_aid_rules(province: str | None = None, overrides: Iterable[str | Path] 
     """The national default, then the province's table (``[provinces."13"]``) if the rules file has one, then
     each override file in order.  Raises :class:`AidRuleError` listing every invalid key or value."""
     path = Path(rules_file) if rules_file is not None else RULES_FILE
-    raw = _read_toml(path)
+    raw = read_rules_toml(path, AidRuleError)
     chk = _Checker(path.name)
     chk.document(raw)
     provinces = raw.pop("provinces", {}) or {}
@@ -375,7 +366,7 @@ def load_aid_rules(province: str | None = None, overrides: Iterable[str | Path] 
     issues = list(chk.issues)
     for ov in overrides:
         p = Path(ov)
-        ov_doc = _read_toml(p)
+        ov_doc = read_rules_toml(p, AidRuleError)
         ov_chk = _Checker(p.name)
         ov_chk.document(ov_doc)
         ov_doc.pop("provinces", None)
