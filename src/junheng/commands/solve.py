@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from junheng.domain.labels import zh_map
 from junheng.services import solve as S
 from junheng.services.errors import ServiceError
 from junheng.services.solve import Solved
@@ -33,7 +34,7 @@ MethodOpt = Annotated[
 ]
 
 
-STATUS_ZH = {"optimal": "最优", "feasible": "可行", "infeasible": "无可行解", "time_limit": "达到时间上限"}
+STATUS_ZH = zh_map("solve_status")
 
 
 def _solve(fn: Callable[..., Solved], *args: Any, json_path: Path | None, **kwargs: Any) -> None:

@@ -102,6 +102,11 @@ _VOCABULARIES: tuple[Vocabulary, ...] = (
         "Births variants of the enrolment projection (junheng.plan.projection.BIRTH_VARIANTS)",
         {"low": ("低方案", "Low"), "central": ("中方案", "Central"), "high": ("高方案", "High")}),
     _vocabulary(
+        "solve_status",
+        "Solver outcomes of junheng.plan (FacilityResult.status, LayoutResult.status)",
+        {"optimal": ("最优", "Optimal"), "feasible": ("可行", "Feasible"), "infeasible": ("无可行解", "Infeasible"),
+         "time_limit": ("达到时间上限", "Time limit reached")}),
+    _vocabulary(
         "job_status",
         "Background job states (junheng.services.jobs)",
         {"queued": ("排队中", "Queued"), "running": ("运行中", "Running"), "done": ("已完成", "Done"),
@@ -117,6 +122,15 @@ _VOCABULARIES: tuple[Vocabulary, ...] = (
          "not_applicable": ("不适用", "Not applicable"), "ahead": ("已提前达到", "Met ahead of time"),
          "open": ("尚未达到", "Not yet met")}),
     _vocabulary(
+        "evidence_state",
+        "Review state of a recorded evidence item (佐证材料; junheng.services.evidence)",
+        {"none": ("待填报", "Not entered"), "submitted": ("待审核", "Awaiting review"),
+         "accepted": ("已认定", "Accepted"), "rejected": ("已退回", "Returned")}),
+    _vocabulary(
+        "veto_status",
+        "The status of a 一票否决 item as the officer records it (evidence status met = 未发生)",
+        {"met": ("未发生", "Did not occur"), "not_met": ("发生", "Occurred"), "unknown": ("待认定", "To be confirmed")}),
+    _vocabulary(
         "role",
         "User roles (junheng.services.authz, docs/dev/security.md)",
         {"admin": ("系统管理员", "System administrator"), "county_admin": ("县级管理员", "County administrator"),
@@ -131,6 +145,11 @@ _VOCABULARIES: tuple[Vocabulary, ...] = (
          "dibao": ("低保/特困", "Subsistence-allowance households"), "disability": ("残疾儿童", "Disabled children"),
          "left_behind": ("留守儿童", "Left-behind children"),
          "completed": ("已完成义务教育", "Completed compulsory education")}),
+    _vocabulary(
+        "roll_status",
+        "学籍状态 of the roll (junheng.registry.readers.ROLL_STATUS), shown in the aid audit's evidence",
+        {"enrolled": ("在读", "Enrolled"), "suspended": ("休学", "Suspended"), "transferred": ("转出", "Transferred out"),
+         "graduated": ("毕业", "Graduated"), "dropped": ("辍学", "Dropped out"), "died": ("死亡", "Deceased")}),
     _vocabulary(
         "field_kind",
         "Kinds of registry fields (junheng.domain.fields.Kind), shown in the data template",
@@ -149,6 +168,16 @@ _VOCABULARIES: tuple[Vocabulary, ...] = (
         "training_status",
         "Five-year 360-hour training status (教督〔2017〕6号 政府保障 9; junheng.plan.teachers.training)",
         {"completed": ("已完成", "Done"), "overdue": ("逾期未完成", "Overdue"), "in_cycle": ("周期未满", "In cycle")}),
+    _vocabulary(
+        "task_status",
+        "Supervision task statuses (issue #14 item 4; junheng.assess.tasks)",
+        {"not_started": ("未开始", "Not started"), "in_progress": ("推进中", "In progress"), "done": ("已完成", "Done"),
+         "overdue": ("逾期", "Overdue")}),
+    _vocabulary(
+        "unit_kind",
+        "Kinds of responsible unit (责任单位) in the task register (junheng.services.tasks)",
+        {"government": ("政府", "Government"), "department": ("部门", "Department"), "township": ("乡镇", "Township"),
+         "school": ("学校单位", "School unit")}),
     _vocabulary(
         "teacher_indicator",
         "The three teacher indicators of 资源配置 (教督〔2017〕6号 一(1)–(3)); names as in the yzjh-2017 pack",

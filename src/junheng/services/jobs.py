@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,7 +39,7 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUS_ZH = zh_map("job_status")
 KIND_PERMISSION = {"import_check": "import_data", "import": "import_data", "assessment": "view_assessment",
                    "care_check": "import_data", "layout": "view_layout",
-                   "teachers": "view_teachers"}
+                   "teachers": "view_teachers", "aid_audit": "import_data"}
 
 
 PART_KINDS = frozenset({"assessment"})
@@ -114,6 +115,18 @@ def silent(fraction: float, message: str = "") -> None:
     """A :data:`Progress` that reports nothing (tests, scripts)."""
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, ±infinity: e.g. the gap of a solve stopped without a bound) as
+    ``None``, recursively: PostgreSQL's JSON type refuses them, and JSON itself has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 class JobRunner:
     """Runs job functions in a thread pool and records their outcome in the ``job`` table."""
 
@@ -163,6 +176,7 @@ class JobRunner:
                     status=FAILED, finished_at=audit.now(), message=f"{type(exc).__name__}: {exc}"[:2000],
                     result={"traceback": traceback.format_exc(limit=5)[-4000:]}))
             return
+        result = json_safe(result)
         with self.engine.begin() as conn:
             conn.execute(update(Job).where(Job.id == job_id).values(
                 status=DONE, progress=1.0, finished_at=audit.now(), result=result,
@@ -202,7 +216,7 @@ def get_job(engine: Engine, actor: Actor, job_id: int, *, kinds: tuple[str, ...]
                    _iso(row["finished_at"]), files)
 
 
-PERSONAL_INPUTS = frozenset({"import_check", "import", "care_check"})
+PERSONAL_INPUTS = frozenset({"import_check", "import", "care_check", "aid_audit"})
 """Job kinds whose input files are registries of people (children's names and ID numbers)."""
 
 
@@ -228,6 +242,10 @@ def get_file(engine: Engine, actor: Actor, job_id: int, file_id: int) -> tuple[s
         from junheng.services.care import personal_ledger_csv
 
         content, masked = personal_ledger_csv(engine, actor, job, content)
+    elif job.kind == "aid_audit":  # the audit's outputs: masked as its page shows them (services.aid.aid_download)
+        from junheng.services.aid import aid_download
+
+        content, masked, original = aid_download(actor, row.name, content)
     audit.record_now(engine, actor, "file.download", f"job {job_id} / {row.name}", org=job.org_code,
                      original=original, masked=masked)
     return row.name, row.media_type, content
