@@ -66,7 +66,7 @@ def test_docx_holds_the_json_figures(demo) -> None:  # type: ignore[no-untyped-d
     code = data["indicators"][0]["code"]
     for u in data["units"]:
         v = next(x for x in u["values"] if x["indicator"] == code)
-        assert first[(u["name"], stage_zh[u["stage"]])] == f"{v['value']:.2f}"
+        assert first[(u["name"], stage_zh[u["stage"]])] == f"{v['value']:,.2f}"
     failing = [u["name"] for u in data["units"] if u["school_verdict"] == "fail"]
     fail_table = next(t for t in tables if t[0][:2] == ["学校", "学段"] and "最少需补足" in t[0])
     assert sorted(r[0] for r in fail_table[1:]) == sorted(failing)

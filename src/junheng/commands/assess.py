@@ -27,6 +27,7 @@ def assess_command(
     override: Annotated[list[str] | None, typer.Option("--override", "-o", help="省级细则文件或代码 / provincial override file or code (hebei)")] = None,
     evidence: Annotated[Path | None, typer.Option("--evidence", "-e", help="佐证材料文件 / evidence file (.toml/.json)")] = None,
     docx: Annotated[Path | None, typer.Option("--docx", help="自评报告 Word 文件 / Word self-assessment report")] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="自评报告 PDF（需安装 LibreOffice） / PDF of the report (needs LibreOffice)")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="评估 Excel 工作簿 / Excel workbook")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="评估结果 JSON / assessment JSON (docs/assessment-json.md)")] = None,
     county: Annotated[str | None, typer.Option("--county", help="县级代码，仅评估该县 / 6-digit county code (database only)")] = None,
@@ -42,10 +43,17 @@ def assess_command(
         except ServiceError as exc:
             fail(exc)
         progress.update(task, description="生成报告 / writing reports …")
-        written = A.write_assessment(a, cd.county_name, json=json_out, xlsx=xlsx, docx=docx)
+        try:
+            written = A.write_assessment(a, cd.county_name, json=json_out, xlsx=xlsx, docx=docx, pdf=pdf)
+        except ServiceError as exc:
+            fail(exc)
     _summary(a)
     for p in written:
         console.print(f"已写出 / written: {p}")
+    if pdf is not None and not A.pdf_supported():
+        err.print(f"未安装 LibreOffice（soffice），未生成 PDF：{pdf}；请安装 LibreOffice 后重试，或用 Word 打开 DOCX 另存为 PDF / "
+                  f"LibreOffice (soffice) is not installed, so {pdf} was not written: install it, or save the DOCX "
+                  "as PDF from Word", soft_wrap=True)
 
 
 def _summary(a: A.Assessment) -> None:

@@ -1,4 +1,4 @@
-"""Find a CJK font at run time for charts (matplotlib) and name one for Word.
+"""Find a CJK font at run time for charts (matplotlib); Word's fonts are named by :mod:`junheng.report.document`.
 
 Debian's ``fonts-noto-cjk`` or ``fonts-wqy-microhei`` is expected (the
 Makefile installs it).  Without one, charts still render but Chinese glyphs
@@ -14,7 +14,6 @@ PREFERRED = (
     "Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
     "SimHei", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK JP", "Noto Sans CJK TC",
 )
-WORD_EAST_ASIAN_FONT = "宋体"  # what a county office's Word has; LibreOffice substitutes a CJK font
 
 
 class MissingCJKFontWarning(UserWarning):

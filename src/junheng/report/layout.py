@@ -1,19 +1,39 @@
-"""Layout plan outputs: Excel workbook, self-contained HTML map (inline SVG), PNG map, Word report.
+"""Layout plan outputs: Excel workbook, self-contained HTML map (inline SVG), PNG map, Word report (the official
+template of :mod:`junheng.report.document`, with the map).
 
 The layout engine returns a :class:`junheng.plan.layout.LayoutResult` and stays free of presentation;
 these writers present it (fonts from :mod:`junheng.report.fonts`, formula-safe cells)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from junheng.domain.labels import zh_map
 from junheng.domain.textsafe import neutralise_workbook
 from junheng.plan.layout import LayoutResult
+from junheng.report.document import (
+    TABLE_PT,
+    Outline,
+    count,
+    issuer_block,
+    money,
+    new_document,
+    number,
+    official_date,
+    paragraph,
+    percent,
+    picture,
+    table,
+    title_block,
+)
 
 COLOURS = {"keep": "#2e7d32", "expand": "#1565c0", "merge": "#c62828", "close": "#6d4c41", "build": "#6a1b9a",
            "keep_small": "#f9a825"}
@@ -139,40 +159,65 @@ def write_html_map(result: LayoutResult, path: str | Path, *, sites: pd.DataFram
     Path(path).write_text("".join(parts), encoding="utf-8")
 
 
-def write_docx(result: LayoutResult, path: str | Path, *, title: str = "学校布局调整方案",
-               png: str | Path | None = None) -> None:
-    from docx import Document
-    from docx.shared import Cm
+def method_text(result: LayoutResult) -> str:
+    """How the plan was found, in words for an officer: 精确求解 or 启发式, whether it is proved optimal, and how
+    far from the best possible plan it can at most be (the relative gap between the cost and its lower bound)."""
+    exact = result.method.startswith("mip")
+    how = ("精确求解（混合整数规划，在所有可行的布局组合中求成本最低者）" if exact
+           else "启发式求解（先算出成本的理论下界，再逐步改进方案）")
+    gap = result.gap
+    if result.status == "optimal":
+        state = "已求得最优方案" + (f"，与理论最低成本的差距在 {percent(gap, 2)} 以内" if gap > 5e-5 else "")
+    elif math.isfinite(gap):
+        state = f"在规定时间内未能证明最优，本方案的年成本最多比理论最低成本高 {percent(gap, 2)}"
+    else:
+        state = "在规定时间内未能证明最优，尚无法估计与最优方案的差距"
+    return f"求解方法：{how}；{state}；计算用时 {number(result.seconds, 1)} 秒。"
 
-    doc = Document()
-    doc.add_heading(title, level=0)
+
+def write_docx(result: LayoutResult, path: str | Path, *, title: str = "学校布局调整方案",
+               png: str | Path | None = None, sites: pd.DataFrame | None = None, issuer: str = "",
+               date: dt.date | None = None) -> None:
+    """The 布局调整方案 on the official template (:mod:`junheng.report.document`) with its map: ``png``, or,
+    without one, the map drawn by :func:`write_png` from ``sites`` into a temporary file."""
+    doc = new_document()
+    title_block(doc, title)
     s = result.summary()
-    doc.add_paragraph(
-        f"规划年份 {result.year}。求解状态 {result.status}（目标值 {result.objective:,.0f} 元/年，下界 {result.bound:,.0f}，"
-        f"间隙 {result.gap:.4%}，用时 {result.seconds:.1f} 秒，方法 {result.method}）。规划后小学 {s['primary_schools']} 所、"
-        f"初中 {s['junior_schools']} 所；寄宿生 小学 {s['primary_boarders']:.0f} 人、初中 {s['junior_boarders']:.0f} 人；"
-        f"需教师 小学 {s['primary_teachers']:.0f} 人、初中 {s['junior_teachers']:.0f} 人。")
-    if png:
-        doc.add_picture(str(png), width=Cm(16))
-    doc.add_heading("一、学校布局决定", level=1)
-    t = doc.add_table(rows=1, cols=3)
-    t.style = "Table Grid"
-    for c, h in zip(t.rows[0].cells, ("学校", "决定", "说明"), strict=True):
-        c.text = h
-    for _, r in result.decisions.iterrows():
-        cells = t.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = str(r["name"]), DECISION_CN.get(r["decision"], ""), str(
-            r["explanation"])
-    doc.add_heading("二、成本构成（元/年）", level=1)
-    for k, v in result.costs.items():
-        doc.add_paragraph(f"{k}：{v:,.0f}", style="List Bullet")
-    doc.add_heading("三、闲置资产清单", level=1)
-    for _, r in result.idle_assets.iterrows():
-        doc.add_paragraph(f"{r['name']}：建筑面积 {r['building_area_m2']:,.0f} m²，占地 {r['land_area_m2']:,.0f} m²；"
-                          f"建议 {r['suggested_use']}", style="List Bullet")
-    doc.add_heading("四、撤并程序", level=1)
-    doc.add_paragraph("规划论证 → 征求意见 → 风险评估 → 集体决策 → 公开公示（先建后撤，分期分批实施）。")
-    doc.add_heading("五、假设", level=1)
-    for a in result.assumptions:
-        doc.add_paragraph(a, style="List Bullet")
+    out = Outline(doc)
+    out.h1("方案概要")
+    paragraph(doc, f"规划年份 {result.year} 年。规划后小学 {count(s['primary_schools'])} 所、初中 "
+                   f"{count(s['junior_schools'])} 所；寄宿生小学 {count(s['primary_boarders'])} 人、初中 "
+                   f"{count(s['junior_boarders'])} 人；需教师小学 {count(s['primary_teachers'])} 人、初中 "
+                   f"{count(s['junior_teachers'])} 人；年总成本 {money(result.objective)}。")
+    paragraph(doc, method_text(result))
+    with tempfile.TemporaryDirectory() as tmp:
+        if png is None and sites is not None:
+            png = Path(tmp) / "map.png"
+            write_png(result, png, sites=sites, title=title)
+        if png is not None:
+            picture(doc, png, width_cm=15.6)
+            paragraph(doc, "图：学校布局与学区（方块为学校，圆点为村，线为学区，虚线为寄宿）", indent=False,
+                      align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT)
+    out.h1("学校布局决定")
+    table(doc, ["学校", "决定", "说明"],
+          [[str(r["name"]), DECISION_CN.get(r["decision"], ""), str(r["explanation"])]
+           for _, r in result.decisions.iterrows()], widths=[3.6, 1.8, 10.2])
+    out.h1("成本构成")
+    table(doc, ["项目", "金额（每年）"], [[k, money(v)] for k, v in result.costs.items()], widths=[8.0, 6.0])
+    out.h1("闲置资产清单")
+    idle = result.idle_assets
+    if idle.empty:
+        paragraph(doc, "无。")
+    for _, r in idle.iterrows():
+        paragraph(doc, f"{r['name']}：建筑面积 {number(r['building_area_m2'], 0)} 平方米，占地 "
+                       f"{number(r['land_area_m2'], 0)} 平方米；建议{r['suggested_use']}。")
+    out.h1("撤并程序")
+    paragraph(doc, "规划论证 → 征求意见 → 风险评估 → 集体决策 → 公开公示（先建后撤，分期分批实施）。")
+    out.h1("假设")
+    for k, a in enumerate(result.assumptions, 1):
+        paragraph(doc, f"{k}. {a}")
+    if issuer:
+        issuer_block(doc, issuer, date or dt.date.today())
+    else:
+        paragraph(doc, official_date(date or dt.date.today()), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     doc.save(str(path))

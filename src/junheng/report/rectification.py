@@ -25,7 +25,7 @@ def rectification_rows(a: Assessment) -> list[list[Any]]:
                 continue
             name = failing.loc[key, "name"]
             meta = ind[r["indicator"]]
-            rows.append([f"{name}（{STAGE_ZH.get(r['stage'], '')}）", f"{meta['name']} {r['value']:.2f}，标准 {r['threshold']:g}",
+            rows.append([f"{name}（{STAGE_ZH.get(r['stage'], '')}）", f"{meta['name']} {r['value']:,.2f}，标准 {r['threshold']:,g}",
                          f"补足{meta['name'].replace('每百名学生拥有', '').replace('生均', '')}", round(float(r["must_fix_gap"]), 2),
                          meta["gap_unit"], "", ""])
     names = {i.code: i.name for i in a.items}

@@ -14,17 +14,9 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -33,13 +25,21 @@ from junheng.assess.results import STAGE_ZH, VERDICT_ZH
 from junheng.assess.supervision import WEIGHT_KEYS, CountyRow, Supervision
 from junheng.domain.textsafe import neutralise_workbook
 from junheng.report.charts import _png, _setup
+from junheng.report.document import (
+    heading,
+    issuer_block,
+    landscape,
+    new_document,
+    paragraph,
+    picture,
+    table,
+    title_block,
+)
 
 SCHEMA = "junheng.supervision/1"
 COMPONENT_ZH = {"parts": "评估结论", "cv_margin": "差异系数余量", "targets_met": "规划目标达成率",
                 "tasks_on_time": "任务按期完成率"}
-FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"
-BODY_PT, TITLE_PT, PAGE_NO_PT = 16, 22, 14  # 3号, 2号, 4号
-RED = RGBColor(0xC0, 0x39, 0x2B)
+FAIL_RED = frozenset({VERDICT_ZH["fail"]})
 RED_FILL = PatternFill(start_color="F8CBAD", end_color="F8CBAD", fill_type="solid")
 
 
@@ -268,105 +268,6 @@ def cv_ratio_chart(s: Supervision) -> bytes | None:
 
 # --------------------------------------------------------------------------- Word (GB/T 9704-2012)
 
-def _fonts(target: Any, east_asian: str, size: float, *, bold: bool = False) -> None:
-    """Times New Roman for Latin text, ``east_asian`` for Chinese, black, ``size`` pt (a style or a run)."""
-    target.font.name = "Times New Roman"
-    target.font.size = Pt(size)
-    target.font.bold = bold
-    target.font.color.rgb = RGBColor(0, 0, 0)
-    rpr = target.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)  # a theme font would win over the named one
-    fonts.set(qn("w:eastAsia"), east_asian)
-
-
-def _page_number(paragraph: Any, align: Any, indent: str) -> None:
-    """"— n —" with a PAGE field, 4号 宋体, one character in from the outer edge."""
-    paragraph.alignment = align
-    setattr(paragraph.paragraph_format, indent, Pt(PAGE_NO_PT))
-    paragraph.paragraph_format.first_line_indent = Pt(0)
-    for text, field in (("— ", False), ("PAGE", True), (" —", False)):
-        run = paragraph.add_run()
-        _fonts(run, SONGTI, PAGE_NO_PT)
-        if not field:
-            run.text = text
-            continue
-        for kind, instr in (("begin", None), (None, text), ("end", None)):
-            if kind is None:
-                el = OxmlElement("w:instrText")
-                el.set(qn("xml:space"), "preserve")
-                el.text = instr
-            else:
-                el = OxmlElement("w:fldChar")
-                el.set(qn("w:fldCharType"), kind)
-            run._r.append(el)
-
-
-def _setup_document(doc: Any) -> None:
-    sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
-    normal = doc.styles["Normal"]
-    _fonts(normal, FANGSONG, BODY_PT)
-    normal.paragraph_format.first_line_indent = Pt(2 * BODY_PT)
-    normal.paragraph_format.line_spacing = Pt(28.9)  # 22 lines in the 225 mm type area
-    normal.paragraph_format.space_after = Pt(0)
-    for name, font in (("Heading 1", HEITI), ("Heading 2", KAITI)):
-        _fonts(doc.styles[name], font, BODY_PT)
-        doc.styles[name].paragraph_format.first_line_indent = Pt(2 * BODY_PT)
-        doc.styles[name].paragraph_format.space_before = Pt(0)
-    doc.settings.odd_and_even_pages_header_footer = True
-    _page_number(sec.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT, "right_indent")
-    _page_number(sec.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT, "left_indent")
-
-
-def _plain(doc: Any, text: str, *, align: Any = None, indent: bool = True) -> Any:
-    p = doc.add_paragraph(text)
-    if align is not None:
-        p.alignment = align
-    if not indent:
-        p.paragraph_format.first_line_indent = Pt(0)
-    return p
-
-
-def _table(doc: Any, header: list[str], rows: list[list[str]], *, size: float = 10.5) -> Any:
-    t = doc.add_table(rows=1, cols=len(header))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for c, h in zip(t.rows[0].cells, header, strict=True):
-        c.text = h
-    for r in rows:
-        for c, v in zip(t.add_row().cells, r, strict=True):
-            c.text = v
-    for k, row in enumerate(t.rows):
-        for c in row.cells:
-            for p in c.paragraphs:
-                p.paragraph_format.first_line_indent = Pt(0)
-                p.paragraph_format.line_spacing = 1.0
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                for run in p.runs:
-                    _fonts(run, HEITI if k == 0 else FANGSONG, size)
-                    if run.text == VERDICT_ZH["fail"]:
-                        run.font.color.rgb = RED
-    return t
-
-
-def _landscape(doc: Any, on: bool) -> None:
-    """A new section, landscape (``on``) or back to portrait; margins turn with the page."""
-    sec = doc.add_section()
-    sec.orientation = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
-    long, short = Mm(297), Mm(210)
-    sec.page_width, sec.page_height = (long, short) if on else (short, long)
-    if on:
-        sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(28), Mm(26), Mm(35), Mm(37)
-    else:
-        sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
-
-
 def _title(s: Supervision, meta: RoundInfo) -> str:
     base = s.pack_name.split("（")[0].removesuffix("督导评估暂行办法").removesuffix("督导评估办法")
     return f"{meta.org_name}{s.year}—{s.year + 1}学年{base or '县域义务教育'}督导报告"
@@ -384,60 +285,50 @@ def _list_rows(s: Supervision, reward: bool) -> list[list[str]]:
 def write_docx(s: Supervision, meta: RoundInfo, path: str | Path) -> Path:
     """The 督导报告: 一、基本情况; 二、各县评估结果对比 (landscape table); 三、排名规则与得分 (charts);
     四、以奖代补建议名单; 五、通报批评建议名单; 六、规划目标、任务与整改; then the issuing body and date."""
-    doc = Document()
-    _setup_document(doc)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.first_line_indent = Pt(0)
-    title.paragraph_format.line_spacing = 1.2
-    _fonts(title.add_run(_title(s, meta)), XIAOBIAOSONG, TITLE_PT)
-    _plain(doc, "")
+    doc = new_document()
+    title_block(doc, _title(s, meta))
 
     ranked = [r for r in s.rows if r.rank is not None]
-    doc.add_heading("一、基本情况", level=1)
+    heading(doc, "一、基本情况", 1)
     counts = {v: sum(1 for r in s.rows if r.has_data and r.verdict == v) for v in ("pass", "fail", "incomplete")}
     no_data = [r.name or r.code for r in s.rows if not r.has_data]
-    _plain(doc, f"本次督导依据{s.pack_name}（{s.pack_source}），对{meta.org_name or '所辖'}{len(s.rows)}个县（市、区）"
+    paragraph(doc, f"本次督导依据{s.pack_name}（{s.pack_source}），对{meta.org_name or '所辖'}{len(s.rows)}个县（市、区）"
                 f"{s.year}—{s.year + 1}学年情况逐县评估，各县单独评估、不合并计算。{len(ranked)}个县参与排名，其中"
                 f"达标{counts['pass']}个、未达标{counts['fail']}个、待认定{counts['incomplete']}个。"
                 + (f"{'、'.join(no_data)}本学年无数据，列为待认定，不参与排名。" if no_data else ""))
 
-    _landscape(doc, True)
-    doc.add_heading("二、各县评估结果对比", level=1)
+    landscape(doc, True)
+    heading(doc, "二、各县评估结果对比", 1)
     header, rows = _comparison(s)
-    _table(doc, header, rows, size=9)
-    _plain(doc, "注：差异系数达标为“达标项数/参与计算项数”；“—”表示无数据或不适用。", indent=False).runs[0].font.size = Pt(10.5)
-    _landscape(doc, False)
+    table(doc, header, rows, size=9, red=FAIL_RED)
+    paragraph(doc, "注：差异系数达标为“达标项数/参与计算项数”；“—”表示无数据或不适用。", indent=False, size=10.5)
+    landscape(doc, False)
 
-    doc.add_heading("三、排名规则与得分", level=1)
+    heading(doc, "三、排名规则与得分", 1)
     for line in _rule_lines(s):
-        _plain(doc, line)
+        paragraph(doc, line)
     for png in (score_chart(s), cv_ratio_chart(s)):
         if png:
-            _plain(doc, "", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False).add_run().add_picture(
-                BytesIO(png), width=Cm(15))
+            picture(doc, png, width_cm=15)
 
-    for n, (heading, reward) in enumerate((("四、以奖代补建议名单", True), ("五、通报批评建议名单", False))):
-        doc.add_heading(heading, level=1)
+    for n, (heading_text, reward) in enumerate((("四、以奖代补建议名单", True), ("五、通报批评建议名单", False))):
+        heading(doc, heading_text, 1)
         lrows = _list_rows(s, reward)
         if lrows:
-            _table(doc, ["县（市、区）", "排名", "得分", "理由"], lrows)
+            table(doc, ["县（市、区）", "排名", "得分", "理由"], lrows, red=FAIL_RED)
         else:
-            _plain(doc, "无符合条件的县。" if n == 0 else "无。")
+            paragraph(doc, "无符合条件的县。" if n == 0 else "无。")
 
-    doc.add_heading("六、规划目标、任务与整改", level=1)
+    heading(doc, "六、规划目标、任务与整改", 1)
     with_targets = [r for r in s.rows if r.targets_counted]
-    _plain(doc, "规划目标：" + ("；".join(f"{r.name}本年到期目标{r.targets_counted}项，已达到{r.targets_met_count}项"
+    paragraph(doc, "规划目标：" + ("；".join(f"{r.name}本年到期目标{r.targets_counted}项，已达到{r.targets_met_count}项"
                                       for r in with_targets) + "。" if with_targets
                                 else "本次所用标准包无本年到期的规划目标，目标达成率不计入得分。"))
     for note in meta.notes:
-        _plain(doc, note)
-    _plain(doc, "整改：各县未达标事项见各县自评报告的整改清单，整改跟踪随整改功能提供。")
+        paragraph(doc, note)
+    paragraph(doc, "整改：各县未达标事项见各县自评报告的整改清单，整改跟踪随整改功能提供。")
 
-    _plain(doc, "")
-    for text in (meta.issuer, f"{meta.date.year}年{meta.date.month}月{meta.date.day}日"):
-        p = _plain(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-        p.paragraph_format.right_indent = Pt(4 * BODY_PT)
+    issuer_block(doc, meta.issuer, meta.date)
     out = Path(path)
     doc.save(str(out))
     return out
