@@ -1,7 +1,8 @@
 """Case programmes as data: the shipped 控辍保学 file loads, is checked on load, and gives the old tables.
 
 ``ROLE_ACTIONS`` and ``STATE_ACTIONS`` below are the literal tables that ``services/care.py`` held before the
-programme file replaced them; the programme must give exactly the same answers.
+programme file replaced them; the programme must give exactly the same answers (plus 登记联系人 ``contact``, added
+with the guardian fields of issue 13).
 """
 
 from __future__ import annotations
@@ -17,23 +18,23 @@ from junheng.care.workflow import CaseRules, add_months
 from junheng.services import care as K
 from junheng.services.authz import Actor
 
-ALL = {"verify", "attempt", "place", "track", "relapse", "close", "assign", "note"}
+ALL = {"verify", "attempt", "place", "track", "relapse", "close", "assign", "contact", "note"}
 ROLE_ACTIONS = {
     "admin": ALL,
     "county_admin": ALL,
     "township_staff": ALL,
-    "school_clerk": {"verify", "attempt", "place", "track", "relapse", "note"},
+    "school_clerk": {"verify", "attempt", "place", "track", "relapse", "contact", "note"},
     "planner": {"assign", "note"},
     "viewer": set(),
 }
 STATE_ACTIONS = {
-    "suspected": ("verify", "assign", "note"),
-    "confirmed": ("attempt", "place", "assign", "note"),
-    "persuading": ("attempt", "place", "assign", "note"),
-    "returned": ("track", "assign", "note"),
-    "home_teaching": ("track", "assign", "note"),
-    "other_placement": ("track", "assign", "note"),
-    "tracking": ("close", "relapse", "assign", "note"),
+    "suspected": ("verify", "assign", "contact", "note"),
+    "confirmed": ("attempt", "place", "assign", "contact", "note"),
+    "persuading": ("attempt", "place", "assign", "contact", "note"),
+    "returned": ("track", "assign", "contact", "note"),
+    "home_teaching": ("track", "assign", "contact", "note"),
+    "other_placement": ("track", "assign", "contact", "note"),
+    "tracking": ("close", "relapse", "assign", "contact", "note"),
     "closed": ("note",),
 }
 T0 = dt.datetime(2026, 9, 2, 9, 0)
@@ -67,7 +68,7 @@ def test_tables_equal_the_old_ones() -> None:
         actor = Actor(None, "u", role)
         for state, accepted in STATE_ACTIONS.items():
             assert K.allowed_actions(actor, state) == [a for a in accepted if a in mine], (role, state)
-    assert K.ACTION_PATTERN == "^(verify|attempt|place|track|close|relapse|assign|note)$"
+    assert K.ACTION_PATTERN == "^(verify|attempt|place|track|close|relapse|assign|contact|note)$"
 
 
 def _data(field_type: str, value: str | None) -> object:

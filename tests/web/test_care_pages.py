@@ -7,6 +7,7 @@ All names and ID numbers are synthetic.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ def _cases(web: WebEnv) -> tuple[int, int]:
     from junheng.store.cases import CaseService
 
     svc = CaseService(web.state.engine)
-    a = svc.open(ID_A, "suspected_dropout", by="pytest", at=AT, name=NAME_A, id_number=ID_A, student_id="G9001",
+    a = svc.open(ID_A, "suspected_dropout", by="pytest", at=AT, name=NAME_A, id_number=ID_A, student_id="G" + ID_A,
                  school_code=S_NINE)
     b = svc.open(ID_B, "out_of_school", by="pytest", at=AT, name=NAME_B, id_number=ID_B, village_code=V1)
     return a, b
@@ -64,22 +65,85 @@ def test_township_scoping(web: WebEnv) -> None:
     assert page.status_code == 200 and f'href="/care/cases/{a}"' in page.text
 
 
+def _visible(html: str) -> str:
+    """The text a person sees: the page without its tags, hidden inputs and option values."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
 def test_masking_in_html_and_json(web: WebEnv) -> None:
+    """The county administrator is responsible for every case of the county: name, ID and 学籍号 in clear, each
+    view audited; a viewer and a planner are responsible for none: masked, the 学籍号 like the ID number."""
     a, _b = _cases(web)
-    county = web.client("county")  # county admins see full IDs elsewhere (see_id_numbers), never on these pages
-    listing = county.get("/api/care/cases").json()["cases"]
+    county = web.client("county")
     one = county.get(f"/api/care/cases/{a}").json()
-    pages = county.get("/care").text + county.get(f"/care/cases/{a}").text
-    for text in (str(listing), str(one), pages):
-        assert ID_A not in text and NAME_A not in text and ID_B not in text
-    assert one["id_number"] == "130431********0012" and one["name"] == "张**"
-    assert "130431********0012" in pages and "张**" in pages
-    county.cookies.set("junheng_lang", "en")
-    en = county.get(f"/care/cases/{a}").text
-    assert "Dropout prevention" in en and "Timeline" in en and ID_A not in en
+    page = county.get(f"/care/cases/{a}").text
+    assert (one["name"], one["id_number"], one["student_id"], one["masked"]) == (NAME_A, ID_A, "G" + ID_A, False)
+    assert NAME_A in page and ID_A in page
+    personal = _audit(web, "care.case.view_personal")
+    assert [(v["username"], v["target"]) for v in personal] == [("county", str(a))] * 2
+    for user in ("viewer", "planner"):
+        c = web.client(user)
+        listing = c.get("/api/care/cases").json()["cases"]
+        one = c.get(f"/api/care/cases/{a}").json()
+        pages = c.get("/care").text + c.get(f"/care/cases/{a}").text
+        for text in (str(listing), str(one), pages):
+            assert ID_A not in text and NAME_A not in text and ID_B not in text and NAME_B not in text
+            assert ID_A[6:14] not in text  # the birth date of the ID is not given away by the 学籍号
+        assert (one["name"], one["id_number"], one["student_id"], one["masked"]) == (
+            "张**", "130431********0012", "G130431********0012", True)
+        assert "张**" in pages and "G130431********0012" in pages and "个人信息已脱敏" in pages
+    assert len(_audit(web, "care.case.view_personal")) == 2  # masked views are no clear views
     views = _audit(web, "care.case.view")
-    assert [v["target"] for v in views] == [str(a)] * 3 and all(v["username"] == "county" for v in views)
-    assert len(_audit(web, "care.cases.list")) == 2
+    assert [v["target"] for v in views] == [str(a)] * 6  # county: API and page; viewer, planner: API and page
+    assert [v["detail"]["masked"] for v in views] == [False, False, True, True, True, True]
+    viewer = web.client("viewer")
+    viewer.cookies.set("junheng_lang", "en")
+    en = viewer.get(f"/care/cases/{a}").text
+    assert "Dropout prevention" in en and "Timeline" in en and "Next step" in en and ID_A not in en
+
+
+def test_case_page_for_the_field(web: WebEnv) -> None:
+    """The township worker's case page: state, next step and deadline on top; village and township by name;
+    guardian and phone recorded by 核实 (masked for others, 138****1234); the history in sentences."""
+    _a, b = _cases(web)
+    from junheng.services import auth
+
+    auth.ensure_user(web.state.engine, username="zhang", password=PASSWORD, role="township_staff", scopes=[T1],
+                     display_name="张老师")
+    town = web.client("zhang")
+    page = town.get(f"/care/cases/{b}").text
+    assert "<dt>乡镇</dt><dd>鸡泽镇</dd>" in page and "<dt>村</dt><dd>东关社区</dd>" in page
+    assert not re.search(r"<dd[^>]*>\s*\d{12}\s*</dd>", page)  # no org code shown as a place
+    assert re.search(r"下一步</dt><dd class=\"next\">核实</dd>", page)
+    assert "已逾期" in page or "还剩" in page
+    assert NAME_B in page and ID_B in page  # the township staff of the case's township is responsible
+    token = town.headers["X-CSRF-Token"]
+    r = town.post(f"/care/cases/{b}", data={"action": "verify", "version": "1", "result": "confirmed",
+                                            "reason": "外出务工随迁", "guardian_name": "李大山",
+                                            "guardian_relation": "父亲", "contact_phone": "13812341234",
+                                            "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    r = town.post(f"/care/cases/{b}", data={"action": "attempt", "version": "2", "date": "2026-09-05",
+                                            "who": "张老师", "method": "家访", "result": "家长同意返校",
+                                            "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = town.get(f"/care/cases/{b}").text
+    today = dt.date.today().isoformat()
+    assert f"{today} 张老师 核实：确认辍学/失学（核实理由：外出务工随迁；监护人姓名：李大山；与儿童关系：父亲；联系电话：13812341234）" in page
+    assert f"{today} 张老师 劝返记录：劝返日期：2026-09-05；劝返人：张老师；劝返方式：家访；劝返结果：家长同意返校" in page
+    assert "2026-09-02 pytest 建案：失学" in page
+    assert "李大山（父亲）" in page and 'href="tel:13812341234"' in page
+    assert "source:" not in page and "{}" not in page and "responsible:" not in page
+    text = _visible(page)
+    for code in ("verify", "attempt", "out_of_school", "confirmed", "persuading", "gov_township", "guardian_name"):
+        assert code not in text, code
+    # others see the guardian and the phone masked, in the card and in the history
+    viewer = web.client("viewer").get(f"/care/cases/{b}").text
+    assert "李大山" not in viewer and "13812341234" not in viewer
+    assert "李**（父亲）" in viewer and "138****1234" in viewer and "监护人姓名：李**" in viewer
+    # the next step moved on, and the list shows the township by name too
+    assert re.search(r"下一步</dt><dd class=\"next\">安置</dd>", page)  # a further 劝返 keeps the state
+    assert "鸡泽镇" in town.get("/care").text
 
 
 def test_action_moves_state_and_is_audited(web: WebEnv) -> None:
@@ -91,7 +155,7 @@ def test_action_moves_state_and_is_audited(web: WebEnv) -> None:
     assert r.json()["state"] == "confirmed" and r.json()["version"] == 2
     d = town.get(f"/api/care/cases/{a}").json()
     assert [e["action"] for e in d["events"]] == ["open", "verify"] and d["events"][1]["by"] == "township"
-    assert d["actions"] == ["attempt", "place", "assign", "note"]
+    assert d["actions"] == ["attempt", "place", "assign", "contact", "note"]
     acts = _audit(web, "care.case.act")
     assert len(acts) == 1 and acts[0]["target"] == str(a) and acts[0]["detail"]["state"] == "confirmed"
     # an action the state machine refuses: 422 with its reason, nothing written
@@ -161,7 +225,8 @@ def test_ledgers_job_masked_and_opens_cases(web: WebEnv) -> None:
     # registry/rules/schoolage.toml); suspected dropouts G1002, G1005; priority 刘子轩, 赵磊
     for full in ("刘子轩", "周鹏", "郑佳", "赵磊"):
         assert full not in page.text
-    assert page.text.count("刘**") >= 2 and "周*" in page.text and "G1002" in page.text and "G1005" in page.text
+    assert page.text.count("刘**") >= 2 and "周*" in page.text
+    assert "G1002" not in page.text and "G1005" not in page.text and "*****" in page.text  # 学籍号 masked too
     assert "13043120140215005X" not in page.text and "130431********005X" in page.text
     filtered = county.get(f"/care/ledgers?job={job}&q=监测户").text
     assert "赵*" in filtered and "周*" not in filtered

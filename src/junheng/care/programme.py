@@ -38,12 +38,13 @@ PROGRAMME_DIR = Path(str(resources.files("junheng.care") / "programmes"))
 """The shipped programme files, ``<code>.toml``."""
 
 _TOP = {"code", "label", "source", "initial", "opened", "terminal_refused", "sources", "responsible", "deadlines",
-        "states", "actions"}
+        "states", "actions", "visibility"}
 _STATE_KEYS = {"code", "label", "terminal", "deadline", "period"}
 _DEADLINE_KEYS = {"amount", "unit", "field", "label", "source"}
 _ACTION_KEYS = {"code", "label", "from", "to", "roles", "refused", "after_period", "period_refused", "effect", "fields"}
 _FIELD_KEYS = {"key", "type", "label", "hint", "required", "choices", "max_chars", "min", "max"}
 _CHOICE_KEYS = {"value", "label", "to", "requires"}
+_VISIBILITY_KEYS = {"named", "roles", "step"}
 
 
 class ProgrammeError(ValueError):
@@ -154,6 +155,27 @@ class State:
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """Who sees a child's name, ID number, 学籍号 and contact in clear (the ``[visibility]`` table).
+
+    ``named``: the users a case names as responsible (``responsible`` role → user name); ``roles``: the roles
+    responsible for cases within their scope; ``step``: such a role only while it may move the case on from its
+    current state (:meth:`Programme.step_roles`: the step it is responsible for; a closed case has none).  Everyone else sees them masked (个人信息保护法 第六条, 最小必要).
+    """
+
+    named: bool = False
+    roles: frozenset[str] = frozenset()
+    step: bool = False
+
+    def sees(self, role: str, username: str, responsible: Mapping[str, str], step_roles: frozenset[str]) -> bool:
+        """Whether a user of ``role`` named ``username`` sees a case (already in their scope) in clear;
+        ``step_roles``: the roles that may move the case on from its current state."""
+        if self.named and username and username in responsible.values():
+            return True
+        return role in self.roles and (not self.step or role in step_roles)
+
+
+@dataclass(frozen=True)
 class Programme:
     """A case programme as loaded and checked by :func:`load_programme`."""
 
@@ -169,6 +191,7 @@ class Programme:
     states: tuple[State, ...]
     actions: tuple[Action, ...]
     path: str = ""
+    visibility: Visibility = Visibility()
 
     @cached_property
     def _states(self) -> dict[str, State]:
@@ -208,6 +231,12 @@ class Programme:
     def actions_in(self, state: str) -> tuple[str, ...]:
         """Actions the workflow accepts in ``state``, in declaration order."""
         return tuple(a.code for a in self.actions if state in a.sources)
+
+    def step_roles(self, state: str) -> frozenset[str]:
+        """Roles that may move a case on from ``state`` (an action leading to another state): who works the
+        case's current step.  None for a terminal state."""
+        return frozenset().union(*(a.roles for a in self.actions
+                                   if state in a.sources and any(t != state for t in a.targets(state))))
 
     def actions_for(self, role: str) -> frozenset[str]:
         """Actions ``role`` may take (empty: the role only reads cases)."""
@@ -350,11 +379,28 @@ class _Parser:
             source=self.text(raw, "source", ""), initial=initial, opened=self.label(raw.get("opened"), "opened"),
             terminal_refused=self.text(raw, "terminal_refused", ""),
             sources=self.labels(raw.get("sources"), "sources"), responsible=responsible,
-            deadlines=deadlines, states=states, actions=actions, path=self.name)
+            deadlines=deadlines, states=states, actions=actions, path=self.name,
+            visibility=self.visibility(raw.get("visibility", {})))
+        idle = sorted(prog.visibility.roles - prog.roles) if prog.visibility.step else []
+        if idle:
+            self.bad("visibility.roles", f"step = true，但这些角色没有任何操作 / with step = true these roles never have "
+                                         f"a step: {', '.join(idle)}")
         if self.issues:
             return None
         self.graph(prog)
         return prog
+
+    def visibility(self, raw: Any) -> Visibility:
+        """The ``[visibility]`` table (absent: nobody sees a child in clear)."""
+        if not isinstance(raw, Mapping):
+            self.bad("visibility", f"应为表 [visibility] / expected a table, got {raw!r}")
+            return Visibility()
+        self.unknown(raw, _VISIBILITY_KEYS, "visibility.")
+        roles = raw.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles):
+            self.bad("visibility.roles", f"应为角色列表 / expected a list of roles, got {roles!r}")
+            roles = []
+        return Visibility(self.flag(raw, "named", "visibility."), frozenset(roles), self.flag(raw, "step", "visibility."))
 
     def deadlines(self, raw: Any) -> tuple[Deadline, ...]:
         if not isinstance(raw, Mapping):

@@ -16,10 +16,13 @@ through these functions:
   says which roles may take each action and in which states it is allowed; the
   page offers their intersection (:func:`allowed_actions`), the service checks
   the role again and the state machine has the last word;
-* masking — :func:`sees_full_ids` decides whether a role sees unmasked names,
-  ID numbers and 学籍号 (by default nobody does) and :func:`mask_personal`
-  applies the one rule (the primitives of :mod:`junheng.domain.idnumber`) to
-  every case, ledger row and download;
+* masking — :func:`sees_full_ids` decides whether a user sees a case's names,
+  ID number, 学籍号, guardian and phone in clear: the people responsible for it
+  (the programme's ``[visibility]`` table: the users it names, and the roles
+  whose step the case is at, within scope); every such view is audited
+  (``care.case.view_personal``).  :func:`mask_personal` applies the one rule
+  (the primitives of :mod:`junheng.domain.idnumber`) to every other case, and
+  to every ledger row and download (ledger rows are no case: always masked);
 * audit — every list of cases, every case page, every action, every report,
   every ledger view and every batch of cases opened from the ledgers is an
   ``audit_event`` (the CLI's as ``cli:<user>``, :mod:`junheng.services.principal`).
@@ -34,9 +37,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import string
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,29 +58,32 @@ from junheng.care import (
     period_of_quarter,
     write_report,
 )
-from junheng.domain.idnumber import mask_id_number, mask_name, mask_student_id
+from junheng.domain.idnumber import mask_id_number, mask_name
 from junheng.domain.orgcode import township_of
 from junheng.domain.textsafe import csv_safe_frame, csv_unquote_frame
 from junheng.io.errors import ImportRejected as ImportRejected  # raised by read_registries
 from junheng.services import audit
 from junheng.services import counties as C
+from junheng.services import listing as LI
 from junheng.services.authz import ROLES, Actor
 from junheng.services.errors import Conflict, Forbidden, Invalid, NotFound
 from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, get_job, list_jobs
-from junheng.store.auth_models import JobFile
-from junheng.store.cases import CASE_COLUMNS, CaseRecord, CaseService, ConcurrentEdit
-from junheng.store.models import School
+from junheng.store.auth_models import JobFile, User
+from junheng.store.cases import CASE_COLUMNS, CONTACT_FIELDS, CaseRecord, CaseService, ConcurrentEdit
+from junheng.store.models import OrgUnit, School
 
 if TYPE_CHECKING:
     from junheng.registry import Registry, SchoolAgeRule
 
 
 def _checked(programme: Programme) -> Programme:
-    """``programme`` if every role it names is a role of :data:`junheng.services.authz.ROLES`."""
-    unknown = sorted(programme.roles - set(ROLES))
-    if unknown:
-        raise ProgrammeError([f"{programme.path}: actions.roles: 未知角色 / unknown role(s) {', '.join(unknown)} "
-                              f"(允许 / allowed: {', '.join(ROLES)})"])
+    """``programme`` if every role it names (actions, ``[visibility]``) is a role of
+    :data:`junheng.services.authz.ROLES`."""
+    for key, roles in (("actions.roles", programme.roles), ("visibility.roles", programme.visibility.roles)):
+        unknown = sorted(roles - set(ROLES))
+        if unknown:
+            raise ProgrammeError([f"{programme.path}: {key}: 未知角色 / unknown role(s) {', '.join(unknown)} "
+                                  f"(允许 / allowed: {', '.join(ROLES)})"])
     return programme
 
 
@@ -86,43 +93,73 @@ PROGRAMME = _checked(KONGCHUO)
 ACTION_PATTERN = f"^({'|'.join(PROGRAMME.action_codes)})$"
 """The action names a client may send (the API validates against it)."""
 
-UNMASKED_ROLES: frozenset[str] = frozenset()
-"""Roles that see children's full names, ID numbers and 学籍号 on the care pages, API and CLI: none by default
-(the one place to change)."""
-
 LEDGERS = {"out_of_school": "失学儿童台账", "suspected_dropouts": "疑似辍学台账", "priority": "重点关注台账"}
 LEDGER_KINDS = ("population", "roll", "attendance", "poverty")
 CSV = "text/csv"
 
 
 # ---------------------------------------------------------------------------------------------------- masking
-def sees_full_ids(actor: Actor) -> bool:
-    """Whether ``actor`` sees unmasked names, ID numbers and 学籍号 of children (default: nobody)."""
-    return actor.role in UNMASKED_ROLES
+def sees_full_ids(actor: Actor, case: CaseRecord | None = None) -> bool:
+    """Whether ``actor`` sees ``case`` (in their scope) in clear: name, ID number, 学籍号, guardian and phone.
+
+    The programme's ``[visibility]`` table decides (:meth:`junheng.care.Visibility.sees`): the users the case
+    names as responsible, and the roles responsible for cases in their scope while the case's current step is
+    theirs.  Ledger and review rows (``case`` None) are no one's case: masked for everyone."""
+    return case is not None and _clear(actor, case.case.state, case.case.responsible)
+
+
+def _clear(actor: Actor, state: str, responsible: Mapping[str, str]) -> bool:
+    return PROGRAMME.visibility.sees(actor.role, actor.username, responsible, PROGRAMME.step_roles(state))
+
+
+def _audit_personal(engine: Engine, actor: Actor, cases: Iterable[tuple[int, str]], *, where: str) -> None:
+    """One ``care.case.view_personal`` event per case (id, org unit) shown to ``actor`` in clear, on ``where``
+    (the case page, the list, the API)."""
+    with engine.begin() as conn:
+        for case_id, org in cases:
+            audit.record(conn, actor, "care.case.view_personal", str(case_id), org=org, where=where)
+
+
+def mask_phone(value: str) -> str:
+    """A phone number with its middle hidden: the first 3 and last 4 digits kept (138****1234); a short one
+    wholly."""
+    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 11 else "*" * len(value)
+
+
+def mask_student_number(value: str) -> str:
+    """A 学籍号 masked like an ID number: the national form (a letter, then the 18-character ID number) keeps its
+    letter and masks the ID number as :func:`junheng.domain.idnumber.mask_id_number` does (G130431********0012),
+    so it never shows more than the masked ID; any other number is masked as an ID number (a short one wholly)."""
+    head = len(value) - len(value.lstrip(string.ascii_letters))
+    body = value[head:]
+    return value[:head] + mask_id_number(body) if len(body) in (15, 18) else mask_id_number(value)
 
 
 def mask_personal(r: dict[str, Any]) -> dict[str, Any]:
-    """A case, ledger or review row with every personal column masked: names (``name``, ``*_name``) to the family
-    name, ID numbers and 学籍号 (``id_number``, ``student_id``: G + the ID number, which would give the masked ID
-    away) to their first 6 and last 4 characters, match keys (``*_key``: an ID number, or name|birth date|village)
-    likewise, or wholly when they are not an ID number.  Missing values become empty text."""
+    """A case, ledger or review row with every personal column masked: names (``name``, ``*_name``: the child,
+    the guardian) to the family name, ID numbers to their first 6 and last 4 characters, the 学籍号
+    (``student_id``) like an ID number (:func:`mask_student_number`: G + the ID number would give the masked ID
+    away), phone numbers (``*phone``) to 138****1234, match keys (``*_key``: an ID number, or name|birth
+    date|village) like an ID number, or wholly when they are not one.  Missing values become empty text."""
     out = dict(r)
     for key, value in r.items():
         text = "" if value is None else str(value)
         if key == "name" or key.endswith("_name"):
             out[key] = mask_name(text)
         elif key == "student_id":
-            out[key] = mask_student_id(text)
+            out[key] = mask_student_number(text)
         elif key == "id_number" or key.endswith("_id_number"):
             out[key] = mask_id_number(text)
+        elif key.endswith("phone"):
+            out[key] = mask_phone(text)
         elif key.endswith("_key"):
             out[key] = mask_id_number(text) if len(text) in (15, 18) and "|" not in text else "*" * min(len(text), 6)
     return out
 
 
-def _personal(actor: Actor, r: dict[str, Any]) -> dict[str, Any]:
+def _personal(actor: Actor, r: dict[str, Any], case: CaseRecord | None = None) -> dict[str, Any]:
     """``r`` as ``actor`` may see it: masked by :func:`mask_personal` unless :func:`sees_full_ids`."""
-    return r if sees_full_ids(actor) else mask_personal(r)
+    return r if sees_full_ids(actor, case) else mask_personal(r)
 
 
 # ---------------------------------------------------------------------------------------------------- scope
@@ -192,20 +229,24 @@ def list_cases(engine: Engine, actor: Actor, *, state: str | None = None, townsh
                today: dt.date | None = None) -> list[CaseRow]:
     """Cases in the actor's scope, filtered by state and township (audited; masked unless :func:`sees_full_ids`)."""
     _require_role(actor)
-    masked = not sees_full_ids(actor)
     names = _township_names(engine)
     out: list[CaseRow] = []
+    clear: list[tuple[int, str]] = []
     for r, t in _scoped_cases(engine, actor, state=state, today=today):
         if township and t != township:
             continue
-        p = _personal(actor, {"name": _s(r["name"]), "id_number": _s(r["id_number"]),
-                              "student_id": _s(r.get("student_id"))})
+        p = {"name": _s(r["name"]), "id_number": _s(r["id_number"]), "student_id": _s(r.get("student_id"))}
+        if _clear(actor, r["state"], r.get("responsible") or {}):
+            clear.append((int(r["id"]), _s(r.get("org_code")) or t or ""))
+        else:
+            p = mask_personal(p)
         out.append(CaseRow(int(r["id"]), r["state"], r["state_label"], _s(r.get("source")), p["name"],
                            p["id_number"], p["student_id"], _s(r["school_code"]), t or "",
                            names.get(t or "", ""), _s(r.get("opened_on")), _s(r["deadline"]), bool(r["overdue"]),
                            int(r["version"])))
     audit.record_now(engine, actor, "care.cases.list", "", state=state, township=township, rows=len(out),
-                     masked=masked)
+                     masked=len(out) - len(clear))
+    _audit_personal(engine, actor, clear, where="list")
     return out
 
 
@@ -216,11 +257,9 @@ def count_cases(engine: Engine, actor: Actor) -> int:
 
 
 def _township_names(engine: Engine) -> dict[str, str]:
-    from junheng.store.models import OrgUnit
-
     with engine.connect() as conn:
         return dict(conn.execute(select(OrgUnit.code, OrgUnit.name).where(
-            OrgUnit.level == "township")).all())
+            OrgUnit.level == "township")).all())  # 乡镇 names, never codes, on the list
 
 
 def _load(engine: Engine, actor: Actor, case_id: int) -> tuple[CaseRecord, str | None]:
@@ -251,30 +290,116 @@ def action_label(action: str) -> Label:
 
 
 def get_case(engine: Engine, actor: Actor, case_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
-    """One case with its timeline and the actions allowed to ``actor`` (the view is audited)."""
+    """One case as the case page shows it: the state, the next steps and the deadline, the child (names of the
+    school, village and township; guardian and phone), the history in sentences (:func:`event_sentence`) and the
+    actions allowed to ``actor``.  The view is audited, and so is every view in clear (``care.case.view_personal``);
+    the child's data, in the card and in the history, are masked unless :func:`sees_full_ids`."""
     _require_role(actor)
     rec, township = _load(engine, actor, case_id)
-    masked = not sees_full_ids(actor)
+    clear = sees_full_ids(actor, rec)
     case = rec.case
     today = today or dt.date.today()
-    events = [{"seq": e.seq, "action": e.action, "action_label": action_label(e.action).zh,
-               "from_state": e.from_state, "to_state": e.to_state,
-               "to_label": PROGRAMME.state(e.to_state).label.zh if e.to_state else "", "by": e.by,
-               "at": e.at.isoformat(sep=" "), "data": e.data} for e in case.history]
-    audit.record_now(engine, actor, "care.case.view", str(case_id), org=rec.org_code or township or "",
-                     masked=masked)
-    p = _personal(actor, {"name": rec.name or "", "id_number": rec.id_number or "",
-                          "student_id": rec.student_id or ""})
+    org = rec.org_code or township or ""
+    names = _names(engine, schools=[rec.school_code or ""], units=[township or "", rec.village_code or ""],
+                   users=[e.by for e in case.history])
+    events = []
+    for e in case.history:
+        data = e.data if clear else mask_personal(e.data)
+        events.append({"seq": e.seq, "action": e.action, "action_label": action_label(e.action).zh,
+                       "from_state": e.from_state, "to_state": e.to_state,
+                       "to_label": PROGRAMME.state(e.to_state).label.zh if e.to_state else "", "by": e.by,
+                       "by_name": names.get(e.by, e.by), "at": e.at.isoformat(sep=" "), "data": data,
+                       "sentence": event_sentence(e.action, data, at=e.at, by=names.get(e.by, e.by)),
+                       "sentence_en": event_sentence(e.action, data, at=e.at, by=names.get(e.by, e.by), lang="en")})
+    audit.record_now(engine, actor, "care.case.view", str(case_id), org=org, masked=not clear)
+    if clear:
+        _audit_personal(engine, actor, [(case_id, org)], where="case")
+    person = {"name": rec.name or "", "id_number": rec.id_number or "", "student_id": rec.student_id or "",
+              **{k: rec.contact.get(k, "") for k in CONTACT_FIELDS}}
+    p = person if clear else mask_personal(person)
+    actions = allowed_actions(actor, case.state)
     return {
         "id": rec.id, "state": case.state, "state_label": PROGRAMME.state(case.state).label.zh,
-        "version": case.version, "source": case.source, "name": p["name"], "id_number": p["id_number"],
-        "student_id": p["student_id"],
-        "school_code": rec.school_code or "", "township_code": township or "",
-        "village_code": rec.village_code or "", "opened_on": _s(case.opened_on), "deadline": _s(case.deadline),
-        "tracking_until": _s(case.tracking_until), "overdue": case.overdue(today),
-        "responsible": case.responsible, "events": events,
-        "actions": allowed_actions(actor, case.state),
+        "version": case.version, "source": case.source, "source_label": source_label(case.source).zh,
+        "masked": not clear, **p,
+        "school_code": rec.school_code or "", "school": names.get(rec.school_code or "", ""),
+        "township_code": township or "", "township": names.get(township or "", ""),
+        "village_code": rec.village_code or "", "village": names.get(rec.village_code or "", ""),
+        "opened_on": _s(case.opened_on), "deadline": _s(case.deadline),
+        "deadline_note": deadline_note(case.deadline, today), "tracking_until": _s(case.tracking_until),
+        "overdue": case.overdue(today), "responsible": case.responsible, "events": events,
+        "actions": actions, "next_actions": [a for a in actions if _moves(a, case.state)],
     }
+
+
+def _moves(action: str, state: str) -> bool:
+    a = PROGRAMME.action(action)
+    return a is not None and any(t != state for t in a.targets(state))
+
+
+def source_label(source: str) -> Label:
+    return dict(PROGRAMME.sources).get(source) or Label(source, source)
+
+
+def deadline_note(deadline: dt.date | None, today: dt.date) -> Label | None:
+    """How the deadline stands on ``today``: 还剩 3 天 / 今天到期 / 已逾期 2 天 (None: no deadline)."""
+    if deadline is None:
+        return None
+    days = (deadline - today).days
+    if days > 0:
+        return Label(f"还剩 {days} 天", f"{days} day{'s' if days > 1 else ''} left")
+    if days == 0:
+        return Label("今天到期", "due today")
+    return Label(f"已逾期 {-days} 天", f"{-days} day{'s' if days < -1 else ''} overdue")
+
+
+def _field_text(key: str, value: Any, action: str, lang: str) -> tuple[str, str] | None:
+    """(label, value) of one field of an event, as a person reads it: the programme's field label, a choice's
+    label instead of its code; None for an empty value."""
+    if value is None or value == "" or value == {}:
+        return None
+    spec = PROGRAMME.action(action)
+    f = spec.field(key) if spec else None
+    if f is None:  # declared by another action (the guardian fields), else kept as given
+        f = next((g for a in PROGRAMME.actions for g in a.fields if g.key == key), None)
+    if f is None:
+        return key, str(value)
+    c = f.choice(str(value)) if f.choices else None
+    return f.label.text(lang), c.label.text(lang) if c else str(value)
+
+
+def event_sentence(action: str, data: Mapping[str, Any], *, at: dt.datetime, by: str, lang: str = "zh") -> str:
+    """One step of the history as a sentence: "2026-09-03 张老师 核实：确认辍学/失学（核实理由：…）" — the date, who,
+    the action's label, the label of the choice that decided the step, then the other fields by their labels;
+    the opening event names its source and the people named responsible.  Never a code or raw data."""
+    colon, sep, (lp, rp) = ("：", "；", "（）") if lang == "zh" else (": ", "; ", "()")
+    start = f"{at.date().isoformat()} {by} {action_label(action).text(lang)}"
+    if action == "open":
+        resp = data.get("responsible") or {}
+        people = sep.join(f"{(PROGRAMME.responsible_label(k) or Label(k, k)).text(lang)} {v}" for k, v in resp.items())
+        text = f"{start}{colon}{source_label(str(data.get('source', ''))).text(lang)}"
+        return text + (f"{lp}{people}{rp}" if people else "")
+    spec = PROGRAMME.action(action)
+    decision = spec.fields[0].key if spec and spec.fields and spec.fields[0].type == "choice" else None
+    first = _field_text(decision, data.get(decision), action, lang) if decision else None
+    declared = [f.key for f in spec.fields] if spec else []
+    keys = [k for k in declared if k in data] + [k for k in data if k not in declared]  # the form's order
+    rest = [ft for k in keys if k != decision if (ft := _field_text(k, data[k], action, lang)) is not None]
+    detail = sep.join(f"{label}{colon}{value}" for label, value in rest)
+    if first:
+        return f"{start}{colon}{first[1]}" + (f"{lp}{detail}{rp}" if detail else "")
+    return start + (f"{colon}{detail}" if detail else "")
+
+
+def _names(engine: Engine, *, schools: Iterable[str], units: Iterable[str], users: Iterable[str]) -> dict[str, str]:
+    """Code → name for the schools and org units, user name → display name for the users (those found)."""
+    schools, units, users = ({x for x in xs if x} for xs in (schools, units, users))
+    with engine.connect() as conn:
+        out = dict(conn.execute(select(School.code, School.name).where(School.code.in_(schools))).all())
+        out.update(conn.execute(select(OrgUnit.code, OrgUnit.name).where(OrgUnit.code.in_(units))).all())
+        out.update((u, n) for u, n in conn.execute(select(User.username, User.display_name).where(
+            User.username.in_(users))).all() if n)
+    return out
 
 
 MAX_FIELDS = 16
@@ -612,3 +737,43 @@ one county).  ``by`` is the person the cases'
     audit.record_now(engine, actor, "care.cases.open", "ledger files", org=home, children=n, opened=opened,
                      **({"by": by} if by is not None else {}))
     return {"children": n, "opened": opened}
+
+
+# ---------------------------------------------------------------------------------------------------- web lists
+#: The case list of the web (:mod:`junheng.services.listing`): the cells as :func:`list_cases` masks them; the
+#: search looks at the shown (masked) text only, so it cannot find a child by a hidden name or number.
+CASE_LIST = LI.ListSpec("cases", "控辍保学案例", columns=(
+    LI.Column("id", "案例号"), LI.Column("state", "状态", show="state_text"), LI.Column("name", "姓名", sortable=False),
+    LI.Column("id_number", "身份证号", sortable=False), LI.Column("student_id", "学籍号", sortable=False),
+    LI.Column("school_code", "学校标识码"), LI.Column("township_code", "乡镇", show="township_text"),
+    LI.Column("opened_on", "建案日期"), LI.Column("deadline", "期限"),
+    LI.Column("overdue", "逾期", sortable=False, show="overdue_text")),
+    filters=("status", "township"), search=("id_text", "name", "school_code", "township_text"), default_sort="id")
+#: The three ledgers of a check, each a list under its own parameter prefix (the cells masked by :func:`ledgers`).
+LEDGER_LISTS = {
+    "out_of_school": LI.ListSpec("ledger_out_of_school", LEDGERS["out_of_school"], columns=(
+        LI.Column("name", "姓名", sortable=False), LI.Column("id_number", "身份证号", sortable=False),
+        LI.Column("birth_date", "出生日期"), LI.Column("village_code", "村"), LI.Column("reason", "原因")),
+        search=("reason", "village_code"), default_sort="village_code", prefix="o."),
+    "suspected_dropouts": LI.ListSpec("ledger_suspected_dropouts", LEDGERS["suspected_dropouts"], columns=(
+        LI.Column("name", "姓名", sortable=False), LI.Column("id_number", "身份证号", sortable=False),
+        LI.Column("student_id", "学籍号", sortable=False), LI.Column("school_code", "学校标识码"),
+        LI.Column("grade", "年级")),
+        search=("school_code", "grade"), default_sort="school_code", prefix="d."),
+    "priority": LI.ListSpec("ledger_priority", LEDGERS["priority"], columns=(
+        LI.Column("name", "姓名", sortable=False), LI.Column("id_number", "身份证号", sortable=False),
+        LI.Column("ledger", "台账"), LI.Column("school_code", "学校标识码"), LI.Column("village_code", "村"),
+        LI.Column("categories", "类别")),
+        search=("ledger", "categories", "school_code", "village_code"), default_sort="school_code", prefix="p."),
+}
+
+
+def case_list(engine: Engine, actor: Actor, lq: LI.ListQuery) -> list[dict[str, Any]]:
+    """Every case of the web's case list for ``lq``, as :func:`list_cases` shows them (audited, masked), searched
+    and sorted; ``state_text`` is the state's Chinese label."""
+    rows = list_cases(engine, actor, state=lq.filter("status"), township=lq.filter("township"))
+    labels = {st.code: st.label.zh for st in PROGRAMME.states}
+    return LI.filter_rows([{**asdict(r), "id_text": str(r.id), "state_text": labels.get(r.state, r.state_label),
+                            "township_text": r.township or r.township_code, "overdue_text": "逾期" if r.overdue else ""}
+                           for r in rows], lq)
+

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select
 
 from junheng.io.limits import MAX_ISSUES, MAX_ROWS
 from junheng.services import audit
+from junheng.services import listing as L
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid
 from junheng.services.jobs import DONE, JobContext, JobRunner, add_file, get_job
@@ -181,3 +182,50 @@ def issues_page(result: dict[str, Any], *, page: int = 1, per_page: int = 100) -
     return {"issues": issues[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
             "total": len(issues), "n_issues": result.get("n_issues", len(issues))}
 
+
+
+#: The 导入历史 list of the web (:mod:`junheng.services.listing`); 写入 reads "学校 4 行，…" (sheet names).
+IMPORT_LIST = L.ListSpec("imports", "导入历史", columns=(
+    L.Column("id", "批次"), L.Column("started_at", "时间"), L.Column("user", "导入人"), L.Column("filename", "文件"),
+    L.Column("sha256", "SHA-256", sortable=False), L.Column("counts", "写入", sortable=False, show="counts_text")),
+    search=("user", "filename"), default_sort="id", default_desc=True)
+
+
+def _batch_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from junheng.domain.fields import SHEETS_BY_KEY
+
+    def sheet(key: str) -> str:
+        spec = SHEETS_BY_KEY.get(key)
+        return spec.zh if spec else key
+
+    return [{**r, "started_at": r["started_at"].isoformat(sep=" "), "finished_at": r["finished_at"].isoformat(sep=" "),
+             "counts_text": "，".join(f"{sheet(k)} {n} 行" for k, n in (r["counts"] or {}).items())} for r in rows]
+
+
+def _batch_select(actor: Actor) -> tuple[Any, dict[str, Any], list[Any]]:
+    actor.require("import_data")
+    t = ImportBatch.__table__
+    stmt = select(t)
+    scoped = actor.org_condition(t.c.org_code)
+    if scoped is not None:
+        stmt = stmt.where(scoped)
+    sorts = {"id": t.c.id, "started_at": t.c.started_at, "user": t.c.user, "filename": t.c.filename}
+    return stmt, sorts, [t.c.user, t.c.filename]
+
+
+def history_page(engine: Engine, actor: Actor, lq: L.ListQuery) -> L.Page:
+    """One page of the 导入历史 list (import batches in the actor's scope; search and sort in SQL)."""
+    stmt, sorts, search = _batch_select(actor)
+    with engine.connect() as conn:
+        page = L.page_select(conn, stmt, lq, sort_columns=sorts, search_columns=search,
+                             tiebreak=[ImportBatch.__table__.c.id.desc()])
+    return L.Page(_batch_rows(page.rows), page.total, page.page, page.per_page, page.sort, page.desc)
+
+
+def history_export(engine: Engine, actor: Actor, lq: L.ListQuery) -> list[dict[str, Any]]:
+    """Every batch of the 导入历史 list for ``lq``, up to one more than the export cap."""
+    stmt, sorts, search = _batch_select(actor)
+    with engine.connect() as conn:
+        rows = L.select_all(conn, stmt, lq, sort_columns=sorts, search_columns=search,
+                            tiebreak=[ImportBatch.__table__.c.id.desc()], limit=L.EXPORT_CAP + 1)
+    return _batch_rows(rows)

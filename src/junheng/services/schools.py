@@ -8,7 +8,7 @@ caller's own values, so nothing is lost and the second user is told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select
@@ -20,6 +20,7 @@ from junheng.domain.enums import AreaCategory, Ownership, SchoolType, Stage, are
 from junheng.domain.idnumber import mask_id_number
 from junheng.services import audit
 from junheng.services import counties as C
+from junheng.services import listing as L
 from junheng.services.assessments import school_indicators, school_verdicts
 from junheng.services.authz import Actor
 from junheng.services.cache import cached, registry_version
@@ -68,6 +69,19 @@ def list_schools(engine: Engine, actor: Actor, *, county: str | None = None, tow
                  q: str | None = None, sort: str = "code", desc: bool = False, page: int = 1,
                  per_page: int = 50) -> SchoolPage:
     """Schools in scope, filtered, sorted and paged; students and teachers of the latest year."""
+    if sort not in SORTS:
+        raise Invalid(f"无法按 {sort} 排序", f"cannot sort by {sort}")
+    out, year = _school_rows(engine, actor, county=county, township=township, school_type=school_type, area=area,
+                             verdict=verdict, q=q)
+    out.sort(key=lambda r: (getattr(r, sort) if sort != "township" else r.township_code, r.code), reverse=desc)
+    page, per_page = max(1, page), min(max(1, per_page), 500)
+    return SchoolPage(out[(page - 1) * per_page: page * per_page], len(out), page, per_page, year)
+
+
+def _school_rows(engine: Engine, actor: Actor, *, county: str | None = None, township: str | None = None,
+                 school_type: str | None = None, area: str | None = None, verdict: str | None = None,
+                 q: str | None = None) -> tuple[list[SchoolRow], int | None]:
+    """The filtered schools in scope (unsorted) and the latest year of the county."""
     actor.require("view_registry")
     county_code = C.resolve_county(engine, actor, county)
     sch, sec, org = School.__table__, TABLES["section_year"], OrgUnit.__table__
@@ -96,8 +110,6 @@ def list_schools(engine: Engine, actor: Actor, *, county: str | None = None, tow
         if q:
             like = f"%{q.strip()}%"
             stmt = stmt.where(or_(sch.c.name.like(like), sch.c.code.like(like)))
-        if sort not in SORTS:
-            raise Invalid(f"无法按 {sort} 排序", f"cannot sort by {sort}")
         rows = conn.execute(stmt).mappings().all()
     verdicts = school_verdicts(engine, actor, county_code)
     out = []
@@ -109,9 +121,29 @@ def list_schools(engine: Engine, actor: Actor, *, county: str | None = None, tow
                              r["lon"], r["lat"]))
     if verdict:
         out = [r for r in out if (r.verdict or "none") == verdict]
-    out.sort(key=lambda r: (getattr(r, sort) if sort != "township" else r.township_code, r.code), reverse=desc)
-    page, per_page = max(1, page), min(max(1, per_page), 500)
-    return SchoolPage(out[(page - 1) * per_page: page * per_page], len(out), page, per_page, year)
+    return out, year
+
+
+#: The 学校 list of the web (:mod:`junheng.services.listing`): sort keys as ``list_schools``' (``township`` sorts
+#: by the township's code, ``school_type`` by the type's code), cells as shown.
+SCHOOL_LIST = L.ListSpec("schools", "学校", columns=(
+    L.Column("code", "学校标识码"), L.Column("name", "学校名称"), L.Column("school_type", "类型", show="school_type_zh"),
+    L.Column("township", "乡镇", show="township_name"), L.Column("area_zh", "城乡", sortable=False),
+    L.Column("students", "在校生"), L.Column("teachers", "专任教师"),
+    L.Column("verdict", "评估结论（最近一次）", show="verdict_zh", sortable=False)),
+    filters=("county", "township", "school_type", "area", "verdict"), search=("code", "name"), default_sort="code")
+VERDICT_ZH = {"pass": "达标", "fail": "未达标", "incomplete": "待认定"}
+
+
+def school_list(engine: Engine, actor: Actor, lq: L.ListQuery) -> tuple[list[dict[str, Any]], int | None]:
+    """Every school of the 学校 list for ``lq`` (filtered by SQL and the verdict, searched, sorted), as dicts
+    with the shown cells (``school_type_zh``, ``township_name``, ``verdict_zh``), and the latest year."""
+    f = lq.filter
+    rows, year = _school_rows(engine, actor, county=f("county"), township=f("township"),
+                              school_type=f("school_type"), area=f("area"), verdict=f("verdict"), q=lq.q or None)
+    dicts = [{**asdict(r), "township": r.township_code, "township_name": r.township,
+              "verdict_zh": VERDICT_ZH.get(r.verdict or "", "未评估")} for r in sorted(rows, key=lambda r: r.code)]
+    return L.filter_rows(dicts, lq), year
 
 
 def _school_row(conn: Connection, code: str) -> dict[str, Any]:

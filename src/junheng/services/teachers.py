@@ -26,6 +26,7 @@ from sqlalchemy import Engine, select
 
 from junheng.domain.labels import zh_map
 from junheng.services import counties as C
+from junheng.services import listing as LI
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid, NotFound
 from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, Progress, get_job, list_jobs, silent
@@ -189,6 +190,42 @@ def _shortages(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+#: The lists of a teacher plan page (:mod:`junheng.services.listing`), each under its own parameter prefix.
+SECTION_LIST = LI.ListSpec("teacher_sections", "编制核定与现有教职工", columns=(
+    LI.Column("school_code", "学校标识码"), LI.Column("name", "学校"), LI.Column("stage", "学段", show="stage_zh"),
+    LI.Column("students", "在校生"), LI.Column("staff_entitled", "核定教职工"), LI.Column("staff", "现有教职工"),
+    LI.Column("teachers_entitled", "核定专任教师"), LI.Column("teachers", "现有专任教师"),
+    LI.Column("teacher_gap", "专任教师缺(+)/超(-)")),
+    filters=("stage",), search=("school_code", "name"), default_sort="school_code", prefix="s.")
+SHORTAGE_LIST = LI.ListSpec("teacher_shortages", "学科缺额", columns=(
+    LI.Column("school_code", "学校标识码"), LI.Column("name", "学校"), LI.Column("stage", "学段", show="stage_zh"),
+    LI.Column("subject_name", "学科"), LI.Column("required", "需教师"), LI.Column("have", "现有教师"),
+    LI.Column("before", "调配前缺额"), LI.Column("after", "调配后缺额")),
+    filters=("stage",), search=("school_code", "name", "subject_name"), default_sort="school_code", prefix="g.")
+_MOVE_COLUMNS = (LI.Column("teacher_id", "教师编号"), LI.Column("stage", "学段", show="stage_zh"),
+                 LI.Column("subject_name", "学科"), LI.Column("from_name", "调出学校"), LI.Column("to_name", "调入学校"),
+                 LI.Column("km", "直线距离(公里)"))
+TRANSFER_LIST = LI.ListSpec("teacher_transfers", "调配名单", columns=_MOVE_COLUMNS, filters=("stage",),
+                            search=("teacher_id", "subject_name", "from_name", "to_name"), default_sort="teacher_id",
+                            prefix="tr.")
+ROTATION_LIST = LI.ListSpec("teacher_rotations", "交流轮岗", columns=_MOVE_COLUMNS, filters=("stage",),
+                            search=("teacher_id", "subject_name", "from_name", "to_name"), default_sort="teacher_id",
+                            prefix="ro.")
+#: list name → (spec, key of the rows in :func:`plan_view`)
+PLAN_LISTS = {spec.name: (spec, key) for spec, key in ((SECTION_LIST, "sections"), (SHORTAGE_LIST, "shortages"),
+                                                         (TRANSFER_LIST, "transfers"), (ROTATION_LIST, "rotations"))}
+
+
+def _moves(moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for m in moves:
+        row = {k: m.get(k) for k in MOVE_KEYS if k in m}
+        row["stage_zh"] = STAGE_ZH.get(row.get("stage") or "", row.get("stage") or "")
+        row["subject_name"] = row.get("subject_name") or row.get("subject")
+        out.append(row)
+    return out
+
+
 MOVE_KEYS = ("teacher_id", "stage", "subject", "subject_name", "from_school", "from_name", "to_school", "to_name",
              "km", "reason", "backbone_level")
 
@@ -201,8 +238,9 @@ def plan_view(engine: Engine, actor: Actor, job_id: int) -> dict[str, Any]:
     red, rot = plan["redistribution"], plan["rotation"]
     return {"job_id": job_id, "year": plan["year"], "rules": plan["rules"], "entitlement": plan["entitlement"],
             "shortages": _shortages(plan), "redistribution": red,
-            "transfers": [{k: m.get(k) for k in MOVE_KEYS if k in m} for m in red["list"]],
-            "rotation": rot, "rotations": [{k: m.get(k) for k in MOVE_KEYS if k in m} for m in rot.get("list", [])],
+            "transfers": _moves(red["list"]), "rotation": rot, "rotations": _moves(rot.get("list", [])),
+            "sections": [{**x, "stage_zh": STAGE_ZH.get(x.get("stage") or "", x.get("stage") or "")}
+                         for x in plan["entitlement"]["sections"]],
             "itinerant": plan["itinerant"], "training": plan["training"], "indicators": plan["indicators"],
             "files": files, "stage_zh": STAGE_ZH}
 

@@ -51,6 +51,9 @@ class CareCase(Base):
     tracking_until: Mapped[dt.date | None] = mapped_column(Date)
     responsible: Mapped[dict] = mapped_column(JSON, default=dict)
     org_code: Mapped[str] = mapped_column(String(12), default="", server_default="", index=True)  # scope
+    guardian_name: Mapped[str | None] = mapped_column(String(64))  # 0008c: recorded by an action's fields
+    guardian_relation: Mapped[str | None] = mapped_column(String(32))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class CareEvent(Base):

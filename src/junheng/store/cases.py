@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -33,6 +33,10 @@ from junheng.store.models import School
 CASE_COLUMNS = ["id", "state", "state_label", "name", "id_number", "school_code", "township_code", "deadline",
                 "overdue", "version"]
 """The columns of :meth:`CaseService.cases` when there is no case."""
+
+CONTACT_FIELDS = tuple(c.key for c in (CareCase.guardian_name, CareCase.guardian_relation, CareCase.contact_phone))
+"""Fields of the case row (``care_case``, migration ``0008c``) that an action records when its data carries them
+(the programme's 核实 and 登记联系人 declare them); the history keeps them too."""
 
 
 class ConcurrentEdit(RuntimeError):
@@ -57,6 +61,7 @@ class CaseRecord:
     village_code: str | None
     township_code: str | None
     org_code: str = ""  # the org unit the case belongs to (its township, else the county that opened it)
+    contact: dict[str, str] = field(default_factory=dict)  # CONTACT_FIELDS recorded so far (non-empty only)
 
 
 class CaseService:
@@ -137,12 +142,13 @@ class CaseService:
                                  list(record.case.history[expected_version:]))
         new = apply(record.case, action, data, by=by, at=at, rules=self.rules, programme=self.programme)
         ev = new.history[-1]
+        contact = {k: str(ev.data[k]).strip() for k in CONTACT_FIELDS if str(ev.data.get(k) or "").strip()}
         try:
             with self.engine.begin() as conn:
                 res = conn.execute(update(CareCase).where(
                     CareCase.id == case_id, CareCase.version == expected_version).values(
                     state=new.state, version=new.version, deadline=new.deadline,
-                    tracking_until=new.tracking_until, responsible=new.responsible))
+                    tracking_until=new.tracking_until, responsible=new.responsible, **contact))
                 if res.rowcount != 1:
                     raise _Stale
                 conn.execute(insert(CareEvent).values(case_id=case_id, seq=ev.seq, action=ev.action,
@@ -169,7 +175,8 @@ class CaseService:
                     row["deadline"], row["tracking_until"], dict(row["responsible"] or {}), history,
                     self.programme.code)
         return CaseRecord(int(row["id"]), case, row["id_number"], row["name"], row["student_id"], row["school_code"],
-                          row["village_code"], row["township_code"], row["org_code"] or "")
+                          row["village_code"], row["township_code"], row["org_code"] or "",
+                          {k: str(row[k]) for k in CONTACT_FIELDS if row[k]})
 
     def cases(self, *, state: str | None = None, township: str | None = None, school: str | None = None,
               today: dt.date | None = None) -> pd.DataFrame:

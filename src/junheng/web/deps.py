@@ -13,6 +13,7 @@ from junheng.services import auth
 from junheng.services.authz import Actor
 from junheng.services.errors import Forbidden
 from junheng.services.jobs import JobRunner
+from junheng.services.listing import print_heading
 from junheng.services.settings import Settings
 from junheng.web.i18n import LANGS, translator
 from junheng.web.security import (
@@ -88,5 +89,6 @@ def render(request: Request, name: str, context: dict[str, Any], *, status_code:
     actor = getattr(request.state, "actor", None)
     ctx = {"request": request, "lang": lang, "t": translator(lang), "actor": actor,
            "csrf_token": getattr(request.state, "csrf", None) or request.cookies.get(ANON_CSRF_COOKIE, ""),
+           "print_heading": print_heading(state.engine, actor, context.get("county")),
            **context}
     return state.templates.TemplateResponse(request, name, ctx, status_code=status_code)

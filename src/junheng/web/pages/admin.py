@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.services import audit, auth
+from junheng.services import listing as L
 from junheng.services.authz import ROLES
 from junheng.services.errors import Conflict, Forbidden, Invalid
+from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
 
 router = APIRouter()
@@ -58,17 +59,16 @@ def users_update(request: Request, user_id: Annotated[int, Path(ge=1)], actor: A
 
 
 @router.get("/admin/audit")
-def audit_page(request: Request, actor: ActorDep, state: StateDep, username: str | None = None,
-               action: str | None = None, since: str | None = None, until: str | None = None,
-               page: int = 1) -> Response:
-    def day(s: str | None) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(s) if s else None
-        except ValueError:
-            return None
+def audit_page(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    lq = L.parse_query(audit.AUDIT_LIST, request.query_params)
+    p = audit.event_page(state.engine, actor, lq)
+    return render(request, "admin_audit.html", {"active": "admin", "p": p, "lq": lq,
+                                                "actions": audit.actions(state.engine, actor)})
 
-    p = audit.list_events(state.engine, actor, username=username or None, action=action or None, since=day(since),
-                          until=day(until), page=page, per_page=50)
-    return render(request, "admin_audit.html", {"active": "admin", "p": p, "actions": audit.actions(state.engine, actor),
-                                                "f": {"username": username or "", "action": action or "",
-                                                      "since": since or "", "until": until or ""}})
+
+@router.get("/admin/audit/export.xlsx")
+def audit_export(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    lq = L.parse_query(audit.AUDIT_LIST, request.query_params)
+    rows = audit.event_export(state.engine, actor, lq)
+    name, content = L.export_xlsx(state.engine, actor, audit.AUDIT_LIST, rows, lq)
+    return attachment(name, L.XLSX, content)

@@ -15,8 +15,10 @@ from starlette.datastructures import UploadFile
 
 from junheng.services import care as K
 from junheng.services import counties as C
+from junheng.services import listing as LI
 from junheng.services.errors import Conflict, Invalid
 from junheng.services.jobs import get_job
+from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
 
 router = APIRouter()
@@ -25,23 +27,34 @@ JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/care")
-def case_list(request: Request, actor: ActorDep, state: StateDep, status: str | None = None,
-              township: str | None = None, opened: int | None = None) -> Response:
-    rows = K.list_cases(state.engine, actor, state=status or None, township=township or None)
+def case_list(request: Request, actor: ActorDep, state: StateDep, opened: int | None = None) -> Response:
+    lq = LI.parse_query(K.CASE_LIST, request.query_params)
+    rows = K.case_list(state.engine, actor, lq)
     county = C.resolve_county(state.engine, actor, None)
     by_state: dict[str, int] = {}
     for r in rows:
-        by_state[r.state] = by_state.get(r.state, 0) + 1
+        by_state[r["state"]] = by_state.get(r["state"], 0) + 1
     return render(request, "care_cases.html", {
-        "active": "care", "rows": rows, "filters": {"status": status or "", "township": township or ""},
+        "active": "care", "lq": lq, "p": (page := LI.slice_page(rows, lq)), "rows": page.rows,
+        "filters": {"status": lq.filter("status") or "", "township": lq.filter("township") or ""},
         "states": [(st.code, st.label) for st in K.PROGRAMME.states], "by_state": by_state, "opened": opened,
         "programme": K.PROGRAMME,
         "townships": C.townships(state.engine, actor, county)})
 
 
+@router.get("/care/export.xlsx")
+def case_export(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    lq = LI.parse_query(K.CASE_LIST, request.query_params)
+    rows = K.case_list(state.engine, actor, lq)
+    name, content = LI.export_xlsx(state.engine, actor, K.CASE_LIST, rows, lq,
+                                   masked=not K.sees_full_ids(actor))
+    return attachment(name, LI.XLSX, content)
+
+
 def _case_ctx(state, actor, case_id: int) -> dict:
     d = K.get_case(state.engine, actor, case_id)
-    return {"active": "care", "d": d, "programme": K.PROGRAMME, "error": None, "conflict": None, "yours": None}
+    return {"active": "care", "d": d, "programme": K.PROGRAMME, "source": K.source_label(d["source"]),
+            "error": None, "conflict": None, "yours": None}
 
 
 @router.get("/care/cases/{case_id}")
@@ -88,7 +101,26 @@ def ledgers_page(request: Request, actor: ActorDep, state: StateDep,
         if info.status == "done":
             ctx["ledgers"] = K.ledgers(state.engine, actor, job, township=township or None, school=school or None,
                                        q=q or None)
+            ctx["lists"] = {}
+            for key, spec in K.LEDGER_LISTS.items():
+                lq = LI.parse_query(spec, request.query_params)
+                ctx["lists"][key] = {"lq": lq, "p": LI.page_rows(ctx["ledgers"][key], lq)}
     return render(request, "care_ledgers.html", ctx)
+
+
+@router.get("/care/ledgers/export.xlsx")
+def ledger_export(request: Request, actor: ActorDep, state: StateDep, job: Annotated[int, Query(ge=1, le=2**31 - 1)],
+                  list_name: Annotated[str, Query(alias="list")] = "out_of_school", township: str | None = None,
+                  school: str | None = None, q: str | None = None) -> Response:
+    if list_name not in K.LEDGER_LISTS:
+        raise Invalid(f"没有这个台账：{list_name}", f"no such ledger: {list_name}")
+    spec = K.LEDGER_LISTS[list_name]
+    lq = LI.parse_query(spec, request.query_params)
+    rows = K.ledgers(state.engine, actor, job, township=township or None, school=school or None, q=q or None)
+    name, content = LI.export_xlsx(state.engine, actor, spec, LI.filter_rows(rows[list_name], lq), lq,
+                                   org=get_job(state.engine, actor, job, kinds=("care_check",)).org_code,
+                                   masked=not K.sees_full_ids(actor))
+    return attachment(name, LI.XLSX, content)
 
 
 @router.get("/care/ledgers/{job_id}/panel")

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from junheng.services import imports as I
 from junheng.services import jobs
+from junheng.services import listing as L
 from junheng.services.errors import Invalid
 from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
@@ -17,13 +18,24 @@ from junheng.web.deps import ActorDep, StateDep, render
 router = APIRouter()
 
 
+def _history(request: Request, state, actor) -> dict:
+    lq = L.parse_query(I.IMPORT_LIST, request.query_params)
+    return {"lq": lq, "history": I.history_page(state.engine, actor, lq)}
+
+
 @router.get("/import")
 def import_page(request: Request, actor: ActorDep, state: StateDep, job: int | None = None) -> Response:
     actor.require("import_data")
     if job is not None:
         jobs.get_job(state.engine, actor, job, kinds=("import_check", "import"))  # in scope, or 403/404
-    return render(request, "import.html", {"active": "import", "job_id": job,
-                                           "history": I.history(state.engine, actor)})
+    return render(request, "import.html", {"active": "import", "job_id": job, **_history(request, state, actor)})
+
+
+@router.get("/import/export.xlsx")
+def history_export(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    lq = L.parse_query(I.IMPORT_LIST, request.query_params)
+    name, content = L.export_xlsx(state.engine, actor, I.IMPORT_LIST, I.history_export(state.engine, actor, lq), lq)
+    return attachment(name, L.XLSX, content)
 
 
 @router.get("/import/template")
@@ -42,9 +54,9 @@ async def upload(request: Request, actor: ActorDep, state: StateDep, file: Annot
                                          max_rows=state.settings.import_max_rows,
                                          max_issues=state.settings.import_max_issues)
     except Invalid as exc:
-        history = await run_in_threadpool(I.history, state.engine, actor)
-        return render(request, "import.html", {"active": "import", "job_id": None, "error": exc,
-                                               "history": history}, status_code=422)
+        history = await run_in_threadpool(_history, request, state, actor)
+        return render(request, "import.html", {"active": "import", "job_id": None, "error": exc, **history},
+                      status_code=422)
     return RedirectResponse(f"/import?job={job_id}", status_code=303)
 
 

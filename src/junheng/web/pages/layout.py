@@ -11,7 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from junheng.services import counties as C
 from junheng.services import jobs
 from junheng.services import layout as L
+from junheng.services import listing as LI
 from junheng.services.errors import Invalid
+from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -63,8 +65,20 @@ def scenario_page(request: Request, scenario_id: Id, actor: ActorDep, state: Sta
     sc = L.get_scenario(state.engine, actor, scenario_id)
     others = [s for s in L.list_scenarios(state.engine, actor) if s["id"] != scenario_id]
     labels = json.dumps({"decision": L.DECISION_ZH}, ensure_ascii=False)
-    return render(request, "layout_scenario.html", {"active": "layout", "sc": sc, "others": others,
-                                                    "labels_json": labels})
+    lq = LI.parse_query(L.DECISION_LIST, request.query_params)
+    return render(request, "layout_scenario.html", {
+        "active": "layout", "sc": sc, "others": others, "labels_json": labels, "lq": lq,
+        "decisions": LI.page_rows(sc["decisions"], lq, exact=("decision",)),
+        "decision_options": list(L.DECISION_ZH.items()), "path": f"/layout/scenarios/{scenario_id}"})
+
+
+@router.get("/layout/scenarios/{scenario_id}/export.xlsx")
+def decisions_export(request: Request, scenario_id: Id, actor: ActorDep, state: StateDep) -> Response:
+    sc = L.get_scenario(state.engine, actor, scenario_id)
+    lq = LI.parse_query(L.DECISION_LIST, request.query_params)
+    rows = LI.filter_rows(sc["decisions"], lq, exact=("decision",))
+    name, content = LI.export_xlsx(state.engine, actor, L.DECISION_LIST, rows, lq, org=sc["county_code"])
+    return attachment(name, LI.XLSX, content)
 
 
 @router.get("/layout/compare")

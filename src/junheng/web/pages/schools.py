@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from junheng.domain.enums import SchoolType
 from junheng.services import counties as C
+from junheng.services import listing as L
 from junheng.services import schools as S
 from junheng.services.errors import Conflict, Invalid
+from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
 
 router = APIRouter()
@@ -20,20 +21,23 @@ SchoolCode = Annotated[str, Path(pattern=r"^\d{10}$")]
 
 
 @router.get("/schools")
-def school_list(request: Request, actor: ActorDep, state: StateDep, county: str | None = None,
-                township: str | None = None, school_type: str | None = None, area: str | None = None,
-                verdict: str | None = None, q: str | None = None, sort: str = "code", desc: bool = False,
-                page: int = Query(1, ge=1)) -> Response:
-    filters = {"county": county, "township": township or None, "school_type": school_type or None,
-               "area": area or None, "verdict": verdict or None, "q": q or None}
-    p = S.list_schools(state.engine, actor, sort=sort, desc=desc, page=page, per_page=50, **filters)
-    code = C.resolve_county(state.engine, actor, county)
-    base_qs = "".join(f"{k}={quote(str(v))}&" for k, v in filters.items() if v)
-    ctx = {"active": "schools", "p": p, "filters": filters, "base_qs": base_qs, "sort": sort, "desc": desc,
-           "townships": C.townships(state.engine, actor, code), "types": list(SchoolType)}
-    if request.headers.get("hx-request") and request.headers.get("hx-target") == "school-table":
-        return render(request, "_school_table.html", ctx)
-    return render(request, "schools.html", ctx)
+def school_list(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    lq = L.parse_query(S.SCHOOL_LIST, request.query_params)
+    rows, year = S.school_list(state.engine, actor, lq)
+    code = C.resolve_county(state.engine, actor, lq.filter("county"))
+    return render(request, "schools.html", {
+        "active": "schools", "lq": lq, "p": L.slice_page(rows, lq), "year": year,
+        "townships": [(tw.code, tw.name) for tw in C.townships(state.engine, actor, code)],
+        "types": [(ty.value, ty.label) for ty in SchoolType]})
+
+
+@router.get("/schools/export.xlsx")
+def school_export(request: Request, actor: ActorDep, state: StateDep) -> Response:
+    lq = L.parse_query(S.SCHOOL_LIST, request.query_params)
+    rows, _year = S.school_list(state.engine, actor, lq)
+    name, content = L.export_xlsx(state.engine, actor, S.SCHOOL_LIST, rows, lq,
+                                  org=C.resolve_county(state.engine, actor, lq.filter("county")))
+    return attachment(name, L.XLSX, content)
 
 
 def _school_context(state, actor, code: str) -> dict:

@@ -9,8 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from junheng.services import counties as C
 from junheng.services import jobs
+from junheng.services import listing as LI
 from junheng.services import teachers as T
 from junheng.services.errors import Invalid
+from junheng.web.api.imports import attachment
 from junheng.web.deps import ActorDep, StateDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -52,4 +54,25 @@ def teachers_job(request: Request, job_id: Id, actor: ActorDep, state: StateDep)
 
 @router.get("/teachers/plans/{job_id}")
 def plan_page(request: Request, job_id: Id, actor: ActorDep, state: StateDep) -> Response:
-    return render(request, "teachers_plan.html", {"active": "teachers", "p": T.plan_view(state.engine, actor, job_id)})
+    p = T.plan_view(state.engine, actor, job_id)
+    lists = {}
+    for name, (spec, key) in T.PLAN_LISTS.items():
+        lq = LI.parse_query(spec, request.query_params)
+        lists[name] = {"lq": lq, "p": LI.page_rows(p[key], lq, exact=("stage",))}
+    stages = sorted({r["stage"] for r in p["sections"]})
+    return render(request, "teachers_plan.html", {"active": "teachers", "p": p, "lists": lists,
+                                                  "stages": [(st, p["stage_zh"].get(st, st)) for st in stages],
+                                                  "path": f"/teachers/plans/{job_id}"})
+
+
+@router.get("/teachers/plans/{job_id}/export.xlsx")
+def plan_export(request: Request, job_id: Id, actor: ActorDep, state: StateDep,
+                list_name: Annotated[str, Query(alias="list")] = "teacher_transfers") -> Response:
+    if list_name not in T.PLAN_LISTS:
+        raise Invalid(f"没有这个列表：{list_name}", f"no such list: {list_name}")
+    spec, key = T.PLAN_LISTS[list_name]
+    lq = LI.parse_query(spec, request.query_params)
+    job = jobs.get_job(state.engine, actor, job_id, kinds=(T.KIND,))
+    rows = LI.filter_rows(T.plan_view(state.engine, actor, job_id)[key], lq, exact=("stage",))
+    name, content = LI.export_xlsx(state.engine, actor, spec, rows, lq, org=job.org_code)
+    return attachment(name, LI.XLSX, content)
