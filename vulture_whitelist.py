@@ -172,3 +172,17 @@ synth_aid.build_aid_case  # bench/aid_quality.py builds the case it audits
 synth_aid.PAYMENT_NOISE  # tests/synth/test_aid_synth.py: the noise labels of correct payments
 synth_aid.AidFaults.reason_counts  # tests/synth/test_aid_synth.py: truth counts equal what was asked
 synth_aid.AidFaults.noise_counts  # idem
+
+from junheng.services.evidence import EvidenceRow
+from junheng.store.evidence_models import EvidenceRecord
+
+EvidenceRow.attachments  # templates/evidence.html lists them
+EvidenceRecord.entered_by  # services/evidence.py writes these columns by keyword (a dict of values)
+EvidenceRecord.entered_at  # idem
+EvidenceRecord.reviewer  # idem
+EvidenceRecord.review_comment  # idem
+EvidenceRecord.reviewed_at  # idem
+
+from junheng.services.listing import ListQuery
+
+ListQuery.sort_url  # templates/_list.html: the links of sortable column headers

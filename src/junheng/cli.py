@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "junheng.commands.care",
     "junheng.commands.aid",
     "junheng.commands.supervise",
+    "junheng.commands.tasks",
 )
 
 

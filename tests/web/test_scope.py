@@ -69,6 +69,12 @@ def _files(o: County) -> list[tuple[int, int]]:
             + [(o.objects["ledger"], f) for f in o.objects["ledger_files"]])
 
 
+def _first_evidence_item() -> str:
+    from junheng.services.evidence import pack_items
+
+    return pack_items("yzjh-2017")[0].code
+
+
 def _foreign_calls(env: TwoCounties, me: County) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
     """Route → the calls (method, url, request kwargs) that reach the other county's objects."""
     o = env.other(me.key)
@@ -116,6 +122,7 @@ def _foreign_calls(env: TwoCounties, me: County) -> dict[str, list[tuple[str, st
         # the pages
         "GET /": [("GET", f"/?county={o.code}", {})],
         "GET /schools": [("GET", f"/schools?county={o.code}", {})],
+        "GET /schools/export.xlsx": [("GET", f"/schools/export.xlsx?county={o.code}", {})],
         "GET /schools/{code}": [("GET", f"/schools/{code}", {})],
         "POST /schools/{code}": [("POST", f"/schools/{code}", {"data": {"version": "1", "name": "改名"}})],
         "GET /schools/{code}/teachers": [("GET", f"/schools/{code}/teachers", {})],
@@ -127,15 +134,31 @@ def _foreign_calls(env: TwoCounties, me: County) -> dict[str, list[tuple[str, st
         "POST /admin/users/{user_id}": [("POST", f"/admin/users/{u}", {"data": {"role": "viewer"}})
                                         for u in users],
         "GET /care/cases/{case_id}": [("GET", f"/care/cases/{i}", {}) for i in cases],
+        "GET /aid/{job_id}/panel": [("GET", f"/aid/{ob['aid']}/panel", {})],
+        "GET /tasks/{task_id}": [("GET", f"/tasks/{ob['task']}", {})],
+        "POST /tasks/{task_id}": [("POST", f"/tasks/{ob['task']}",
+                                   {"data": {"version": "2", "percent": "60", "note": "x"}})],
+        "GET /tasks/evidence/{attachment_id}": [("GET", f"/tasks/evidence/{ob['task_file']}", {})],
+        "GET /evidence": [("GET", f"/evidence?pack=yzjh-2017&year=2025&county={o.code}", {})],
+        "POST /evidence/items": [("POST", "/evidence/items", {"data": {
+            "pack": "yzjh-2017", "year": "2025", "item": _first_evidence_item(), "status": "met", "county": o.code}})],
+        "POST /evidence/records/{record_id}/review": [("POST", f"/evidence/records/{ob['evidence']}/review",
+                                                       {"data": {"decision": "accept", "comment": "x",
+                                                                 "version": "1", "pack": "yzjh-2017",
+                                                                 "year": "2025"}})],
+        "GET /evidence/attachments/{attachment_id}": [("GET", f"/evidence/attachments/{ob['evidence_file']}", {})],
         "POST /care/cases/{case_id}": [("POST", f"/care/cases/{i}", form) for i in cases],
         "GET /care/ledgers": [("GET", f"/care/ledgers?job={ob['ledger']}", {})],
+        "GET /care/ledgers/export.xlsx": [("GET", f"/care/ledgers/export.xlsx?job={ob['ledger']}", {})],
         "GET /care/ledgers/{job_id}/panel": [("GET", f"/care/ledgers/{ob['ledger']}/panel", {})],
         "POST /care/ledgers/{job_id}/open": [("POST", f"/care/ledgers/{ob['ledger']}/open", {})],
         "GET /layout/jobs/{job_id}": [("GET", f"/layout/jobs/{ob['layout_job']}", {})],
         "GET /layout/scenarios/{scenario_id}": [("GET", f"/layout/scenarios/{sid}", {})],
+        "GET /layout/scenarios/{scenario_id}/export.xlsx": [("GET", f"/layout/scenarios/{sid}/export.xlsx", {})],
         "GET /layout/compare": [("GET", f"/layout/compare?a={mine_sid}&b={sid}", {})],
         "GET /teachers/jobs/{job_id}": [("GET", f"/teachers/jobs/{ob['teachers']}", {})],
         "GET /teachers/plans/{job_id}": [("GET", f"/teachers/plans/{ob['teachers']}", {})],
+        "GET /teachers/plans/{job_id}/export.xlsx": [("GET", f"/teachers/plans/{ob['teachers']}/export.xlsx", {})],
     }
 
 
@@ -149,6 +172,8 @@ LISTS = {
     "GET /api/dashboard", "GET /api/map", "GET /api/imports/template",
     "GET /", "GET /schools", "GET /assess", "GET /import", "GET /import/template", "GET /admin/users",
     "GET /admin/audit", "GET /care", "GET /care/ledgers", "GET /layout", "GET /teachers",
+    "GET /schools/export.xlsx", "GET /admin/audit/export.xlsx", "GET /care/export.xlsx", "GET /import/export.xlsx",
+    "GET /aid", "GET /tasks", "GET /tasks/template.xlsx",
 }
 """Routes without an object id: called plainly, they must show nothing of the other county."""
 
@@ -156,12 +181,20 @@ NOT_SCOPED = {
     "GET /api/auth/csrf", "POST /api/auth/login", "POST /api/auth/logout", "POST /api/auth/password",
     "GET /login", "POST /login", "POST /logout", "GET /lang/{lang}",
     "POST /api/imports", "POST /import", "POST /care/ledgers", "POST /api/users", "POST /admin/users",
-    "POST /assess", "POST /layout", "POST /teachers",
+    "POST /assess", "POST /layout", "POST /teachers", "POST /aid", "POST /tasks/import",
 }
 """Routes that reach no existing object: log in and out, choose a language, upload a new file (its rows are
 scoped by the import check: test_import_rows_outside_scope), create a user (administrator only), start an
 assessment, a layout solve or a teacher plan from a page form (always of the user's own county: the forms take
-no county; the API's county argument is tested above)."""
+no county; the API's county argument is tested above), upload an aid audit or a task list (for the user's own
+county)."""
+
+
+def _cells(content: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    return " ".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row)
 
 
 def test_every_route_and_page_against_the_other_county(two: TwoCounties) -> None:
@@ -182,6 +215,8 @@ def test_every_route_and_page_against_the_other_county(two: TwoCounties) -> None
                 if r.status_code >= 500:
                     wrong.append(f"{username} {route}: server error {r.status_code}")
                 body = r.text if "spreadsheet" not in r.headers.get("content-type", "") else ""
+                if url.endswith("/export.xlsx") and r.status_code == 200:  # a list's export: its cells
+                    body = _cells(r.content)
                 if r.status_code == 200 and two.leaks(key, body):
                     wrong.append(f"{username} {route}: shows {two.leaks(key, body)}")
     for key, me in two.counties.items():

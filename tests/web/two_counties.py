@@ -155,6 +155,35 @@ def _objects(env: TwoCounties, c: County) -> None:
                                                          at=__import__("datetime").datetime(2026, 9, 1),
                                                          school_code=c.clerk_school, org_code=c.township)
     c.objects["cases"].append(c.objects["clerk_case"])
+    # a supervision task with a progress report and its evidence file; an evidence record with an attachment;
+    # an aid-audit job row (what scope is about: the job and its org unit)
+    import datetime as dt
+
+    from junheng.services import evidence as EV
+    from junheng.services import tasks as TK
+
+    admin = _actor(env, c.users["county_admin"])
+    planner = _actor(env, c.users["planner"])
+    pdf = b"%PDF-1.4\n%synthetic evidence\n"
+    [task] = TK.create_tasks(s.engine, admin, c.code, [TK.NewTask(f"任务{c.key}", ("教育局", "财政局"),
+                                                                  dt.date(2027, 12, 31))])
+    TK.report_progress(s.engine, admin, task, version=1, percent=30, note="进展", on=dt.date(2026, 10, 1),
+                       evidence=TK.Attachment("进展.pdf", pdf), today=dt.date(2026, 10, 1))
+    c.objects["task"] = task
+    item = EV.pack_items("yzjh-2017")[0]
+    rec = EV.enter_evidence(s.engine, planner, pack="yzjh-2017", year=2025, item=item.code, status="met",
+                            note="佐证", uploads=[EV.Upload("佐证.pdf", pdf)], county=c.code)
+    c.objects["evidence"] = rec["id"]
+    from sqlalchemy import select
+
+    from junheng.store.evidence_models import EvidenceAttachment
+    from junheng.store.task_models import TaskAttachment
+
+    with s.engine.connect() as conn:
+        c.objects["evidence_file"] = conn.execute(select(EvidenceAttachment.id).where(
+            EvidenceAttachment.record_id == rec["id"])).scalar_one()
+        c.objects["task_file"] = conn.execute(select(TaskAttachment.id).order_by(TaskAttachment.id.desc())).scalar()
+    c.objects["aid"] = s.runner.create(admin, "aid_audit", org_code=c.code, params={"term": "2026-2"})
     # an audited edit of one of the county's schools
     prof = S.get_school(s.engine, Actor.system(), c.clerk_school)["profile"]
     r = ca.patch(f"/api/schools/{c.clerk_school}", json={"version": prof["version"], "name": prof["name"] + "校区"})

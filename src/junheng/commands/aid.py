@@ -46,6 +46,8 @@ def register(app: typer.Typer) -> None:
             help="资助标准覆盖文件（TOML，可多次）/ aid rules override file(s)")] = None,
         engine: Annotated[str, typer.Option(help="duckdb（默认）或 spark / linkage engine")] = "duckdb",
         threshold: Annotated[float, typer.Option(help="自动匹配阈值 / match probability threshold")] = 0.9,
+        issuer: Annotated[str, typer.Option(
+            help="核查报告的发文单位 / issuing body of the Word report")] = "学生资助管理中心",
     ) -> None:
         """核查资助发放：虚报冒领、不在校、重复、不符合条件、金额不符，以及应助未助 / audit a term's aid payments."""
         from junheng.services import aid as A
@@ -74,7 +76,8 @@ def register(app: typer.Typer) -> None:
         except Invalid as e:
             err_console.print(f"[red]{e.zh}[/]" + ("" if e.en == e.zh else f"\n{e.en}"))
             raise typer.Exit(2) from None
-        A.write_aid_outputs(result, aid_rules, out)
+        A.write_aid_outputs(result, aid_rules, out, issuer=issuer,
+                            inputs=[p.name for p in (roll, attendance, *difficulty, payments, *([schools] if schools else []))])
         s = result.summary
         t = Table(title=f"{s['term']} 学期资助核查（核查日 {s['as_of']}）/ aid audit")
         t.add_column("项目")

@@ -9,6 +9,7 @@ three files with the job), so downloads are the CLI's files byte for byte.  Page
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 import threading
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, select
 from junheng.services import counties as C
 from junheng.services.authz import Actor
 from junheng.services.errors import Invalid, NotFound
+from junheng.services.evidence import accepted_evidence
 from junheng.services.jobs import DONE, JobContext, JobInfo, JobRunner, Progress, get_job, list_jobs, silent
 from junheng.services.registry import CountyData, county_data
 from junheng.services.standards import PackInfo, pack_catalogue, standard_codes
@@ -80,9 +82,13 @@ def assess_county(actor: Actor, data: CountyData, *, pack: str | Path, year: int
 
 
 def write_assessment(a: Assessment, county_name: str, *, json: str | Path | None = None,
-                     xlsx: str | Path | None = None, docx: str | Path | None = None) -> list[Path]:
-    """The assessment's JSON (schema ``junheng.assessment/1``), Excel workbook and Word 自评报告, where asked."""
+                     xlsx: str | Path | None = None, docx: str | Path | None = None, pdf: str | Path | None = None,
+                     issuer: str = "", date: dt.date | None = None) -> list[Path]:
+    """The assessment's JSON (schema ``junheng.assessment/1``), Excel workbook, Word 自评报告 (``issuer`` and
+    ``date`` on its cover) and its PDF, where asked.  The PDF needs LibreOffice: without it the PDF is not in
+    the list returned (see :func:`pdf_supported`)."""
     from junheng.report import write_docx, write_json, write_xlsx
+    from junheng.report.pdf import to_pdf
 
     out = []
     if json is not None:
@@ -92,9 +98,26 @@ def write_assessment(a: Assessment, county_name: str, *, json: str | Path | None
         write_xlsx(a, xlsx)
         out.append(Path(xlsx))
     if docx is not None:
-        write_docx(a, docx, county_name=county_name)
+        write_docx(a, docx, county_name=county_name, issuer=issuer, date=date)
         out.append(Path(docx))
+    if pdf is not None and pdf_supported():
+        with tempfile.TemporaryDirectory() as tmp:
+            source = docx if docx is not None else write_docx(a, Path(tmp, "自评报告.docx"), county_name=county_name,
+                                                               issuer=issuer, date=date)
+            try:
+                made = to_pdf(source, pdf)
+            except RuntimeError as exc:
+                raise Invalid(f"PDF 生成失败：{exc}", f"the PDF could not be made: {exc}") from exc
+        if made is not None:
+            out.append(made)
     return out
+
+
+def pdf_supported() -> bool:
+    """Whether PDFs can be made here (LibreOffice is installed)."""
+    from junheng.report.pdf import soffice
+
+    return soffice() is not None
 
 
 def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: str, year: int,
@@ -117,13 +140,14 @@ def start_assessment(engine: Engine, runner: JobRunner, actor: Actor, *, pack: s
 def _run(engine: Engine, ctx: JobContext, actor: Actor, *, pack: str, year: int, county: str) -> dict[str, Any]:
     ctx.progress(0.05, "读取数据 / reading data")
     data = county_data(engine, actor, county=county, years=assessment_years(year))
-    a = assess_county(actor, data, pack=pack, year=year, progress=ctx.progress)
+    evidence = accepted_evidence(engine, county, pack=pack, year=year)  # the county's accepted 佐证材料
+    a = assess_county(actor, data, pack=pack, year=year, evidence=evidence, progress=ctx.progress)
     base = f"{data.county_name}_{pack}_{year}"
     with tempfile.TemporaryDirectory() as tmp:
         for i, fmt in enumerate(("json", "xlsx", "docx")):
             ctx.progress(0.6 + 0.13 * i, f"生成 {fmt.upper()} / writing {fmt}")
             path = Path(tmp) / f"{base}.{fmt}"
-            write_assessment(a, data.county_name, **{fmt: path})
+            write_assessment(a, data.county_name, **cast("dict[str, Any]", {fmt: path}))
             ctx.add_file(path.name, path.read_bytes(), MEDIA[fmt])
     failing = int((a.units["school_verdict"] != "pass").sum()) if not a.units.empty else 0
     return {"verdict": a.verdict, "pack_name": a.pack_name, "year": year, "units": len(a.units),

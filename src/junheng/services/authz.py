@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import_data": frozenset({"admin", "county_admin"}),
     "view_assessment": frozenset({"admin", "county_admin", "planner", "township_staff", "viewer"}),
     "run_assessment": frozenset({"admin", "county_admin", "planner"}),
+    "enter_evidence": frozenset({"admin", "county_admin", "planner"}),
+    "review_evidence": frozenset({"admin", "county_admin"}),
     "view_layout": frozenset({"admin", "county_admin", "planner", "viewer"}),
     "run_layout": frozenset({"admin", "county_admin", "planner"}),
     "view_teachers": frozenset({"admin", "county_admin", "planner", "viewer"}),
@@ -47,6 +49,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin", "county_admin"}),
     "download_originals": frozenset({"admin", "county_admin"}),
+    "view_tasks": frozenset({"admin", "county_admin", "planner", "viewer"}),
+    "manage_tasks": frozenset({"admin", "county_admin", "planner"}),
 }
 """Permission → roles that hold it (the authorisation test checks the API against its own copy)."""
 

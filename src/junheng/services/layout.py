@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from junheng.domain.labels import zh_map
 from junheng.services import audit
 from junheng.services import counties as C
+from junheng.services import listing as LI
 from junheng.services.authz import Actor
 from junheng.services.errors import Forbidden, Invalid, NotFound
 from junheng.services.jobs import DONE, JobContext, JobRunner, Progress, get_job, list_jobs, silent
@@ -42,6 +43,12 @@ if TYPE_CHECKING:
 KIND = "layout"
 VARIANTS = zh_map("births_variant")
 DECISION_ZH = zh_map("decision")
+#: The 学校决定 list of a scenario page (:mod:`junheng.services.listing`).
+DECISION_LIST = LI.ListSpec("decisions", "学校决定", columns=(
+    LI.Column("school_code", "学校标识码"), LI.Column("name", "学校名称"),
+    LI.Column("decision", "决定", show="decision_zh"), LI.Column("merge_into_name", "并入学校"),
+    LI.Column("pupils", "规划年学生"), LI.Column("explanation", "说明", sortable=False)),
+    filters=("decision",), search=("school_code", "name", "merge_into_name"), default_sort="school_code")
 MEDIA = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -221,7 +228,8 @@ def write_layout(plan: LayoutPlan, *, xlsx: str | Path | None = None, map_html: 
         write_png(plan.result, png, sites=plan.layout.sites, title=plan.title)
         out.append(Path(png))
     if docx is not None:
-        write_docx(plan.result, docx, title=plan.title, png=png)
+        write_docx(plan.result, docx, title=plan.title, png=png, sites=plan.layout.sites,
+                   issuer=f"{plan.county_name}教育局")
         out.append(Path(docx))
     return out
 
@@ -274,8 +282,9 @@ def _run(engine: Engine, ctx: JobContext, actor: Actor, *, name: str, year: int,
         write_layout(plan, docx=p)
         ctx.add_file(p.name, p.read_bytes(), MEDIA["docx"])
     s = plan.result.summary()
+    status = zh_map("solve_status").get(plan.result.status, plan.result.status)
     return {"scenario_id": scenario_id, "scenario": name, "status": plan.result.status, "gap": s["gap"],
-            "message": f"方案「{name}」：{plan.result.status}，" + "，".join(
+            "message": f"方案「{name}」：{status}，" + "，".join(
                 f"{DECISION_ZH.get(k, k)} {v}" for k, v in decision_counts(plan).items())}
 
 

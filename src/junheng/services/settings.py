@@ -34,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("import_max_issues", 1_000, "导入检查发现这么多处错误即停止 / an import check stops after this many errors"),
     Setting("jobs_per_user", 3, "每个用户排队和运行中的后台任务上限 / queued or running jobs allowed per user"),
     Setting("care_note_max_chars", 2_000, "案例办理备注与各字段的字数上限 / characters allowed in a case note or field"),
+    Setting("evidence_max_mb", 10, "佐证材料单个附件大小上限（MB）/ size limit of one evidence attachment in MB"),
 )
 
 
@@ -56,6 +57,7 @@ class Settings:
     import_max_issues: int = 1_000
     jobs_per_user: int = 3
     care_note_max_chars: int = 2_000
+    evidence_max_mb: int = 10
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

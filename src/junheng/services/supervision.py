@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,13 +25,14 @@ from junheng.services.authz import Actor
 from junheng.services.errors import Forbidden, Invalid, NotFound
 from junheng.services.jobs import Progress, silent
 from junheng.services.registry import county_data
+from junheng.services.tasks import task_summaries
 from junheng.store.models import OrgUnit, School
 
 if TYPE_CHECKING:
     from junheng.assess.supervision import CountyInput, Supervision
 
-NO_TASKS = "暂无任务数据（任务台账功能上线后计入“任务按期完成率”），tasks_on_time 为 null，不计入得分"
-"""The note of a round while the database holds no tasks (issue #14's tasks feature supplies them)."""
+NO_TASKS = "暂无任务数据的县，tasks_on_time 为 null，“任务按期完成率”不计入其得分"
+"""The note of a round in which some county has no tasks (tasks: :mod:`junheng.services.tasks`)."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,13 @@ def supervise(engine: Engine, actor: Actor, *, year: int, pack: str | Path, org:
         inputs.append(_county_input(engine, actor, code, name, year=year, pack=pack, overrides=overrides))
     if all(c.assessment is None for c in inputs):
         raise Invalid(f"{where}各县均没有 {year} 学年数据", f"no county has data for school year {year}")
+    summaries = task_summaries(engine, [c.code for c in inputs], year=year)
+    inputs = [replace(c, tasks=summaries.get(c.code)) for c in inputs]
     report(0.95, "排名 / ranking")
     org_code, issuer = _issuer(engine, prefix, [c for c, _ in mine])
     return SupervisionRound(rank_counties(inputs, ranking, year=year), org_code,
-                            _name(engine, org_code) if org_code else "", issuer, (NO_TASKS,))
+                            _name(engine, org_code) if org_code else "", issuer,
+                            (NO_TASKS,) if any(c.tasks is None for c in inputs) else ())
 
 
 def _county_input(engine: Engine, actor: Actor, code: str, name: str, *, year: int, pack: str | Path,

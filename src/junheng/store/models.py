@@ -190,4 +190,6 @@ TABLES: dict[str, Table] = {
 
 from junheng.store import auth_models as _auth_models  # noqa: E402,F401  (web tables: one metadata for Alembic)
 from junheng.store import care_models as _care_models  # noqa: E402,F401  (care cases: one metadata for Alembic)
+from junheng.store import evidence_models as _evidence_models  # noqa: E402,F401  (evidence: one metadata for Alembic)
 from junheng.store import layout_models as _layout_models  # noqa: E402,F401  (layout scenarios: one metadata for Alembic)
+from junheng.store import task_models as _task_models  # noqa: E402,F401  (supervision tasks: one metadata for Alembic)

@@ -44,8 +44,11 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     from junheng.web.api import care as care_api
     from junheng.web.api import layout as layout_api
     from junheng.web.api import teachers as teachers_api
+    from junheng.web.pages import aid as aid_pages
     from junheng.web.pages import care as care_pages
+    from junheng.web.pages import evidence as evidence_pages
     from junheng.web.pages import layout as layout_pages
+    from junheng.web.pages import tasks as tasks_pages
     from junheng.web.pages import teachers as teachers_pages
 
     settings = settings or Settings.from_env()
@@ -80,10 +83,13 @@ def create_app(settings: Settings | None = None, *, recover_jobs: bool = True) -
     app.include_router(pages.router)
     app.include_router(care_api.router)
     app.include_router(care_pages.router, include_in_schema=False)
+    app.include_router(aid_pages.router, include_in_schema=False)
+    app.include_router(evidence_pages.router, include_in_schema=False)
     app.include_router(layout_api.router, prefix="/api")
     app.include_router(layout_pages.router, include_in_schema=False)
     app.include_router(teachers_api.router, prefix="/api")
     app.include_router(teachers_pages.router, include_in_schema=False)
+    app.include_router(tasks_pages.router, include_in_schema=False)
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -664,6 +664,13 @@ class CaseList(BaseModel):
     cases: list[CaseRow]
 
 
+class LabelText(BaseModel):
+    """A text in both languages."""
+
+    zh: str
+    en: str
+
+
 class CaseEvent(BaseModel):
     """One step of a case's timeline."""
 
@@ -674,8 +681,11 @@ class CaseEvent(BaseModel):
     to_state: str | None
     to_label: str
     by: str = Field(description="操作人 / who")
+    by_name: str = Field("", description="操作人姓名 / who, by display name")
     at: str = Field(description="时间 / time (YYYY-MM-DD HH:MM:SS)")
     data: dict[str, Any] = Field(description="操作字段 / the action's fields")
+    sentence: str = Field("", description="办理记录（一句话）/ the step as a sentence")
+    sentence_en: str = Field("", description="the step as a sentence, in English")
 
 
 class CaseDetail(BaseModel):
@@ -686,19 +696,29 @@ class CaseDetail(BaseModel):
     state_label: str
     version: int = Field(description="版本号（乐观锁）/ version (optimistic locking)")
     source: str
+    source_label: str = Field("", description="来源（失学 / 疑似辍学）/ where the case comes from")
     name: str
     id_number: str
     student_id: str
     school_code: str
     township_code: str
     village_code: str
+    masked: bool = Field(True, description="儿童个人信息是否脱敏（非本案责任人）/ masked: not responsible for the case")
+    school: str = ""
+    township: str = Field("", description="乡镇名称 / township name")
+    village: str = Field("", description="村（社区）名称 / village name")
+    guardian_name: str = ""
+    guardian_relation: str = ""
+    contact_phone: str = ""
     opened_on: str
     deadline: str
     tracking_until: str = Field(description="跟踪截止 / tracked until")
+    deadline_note: LabelText | None = Field(None, description="期限提示（还剩 N 天 / 已逾期 N 天）/ the deadline in words")
     overdue: bool
     responsible: dict[str, Any] = Field(description="责任人（角色 → 姓名）/ who is responsible, by role")
     events: list[CaseEvent]
     actions: list[str] = Field(description="本人可执行的操作 / actions allowed to the user")
+    next_actions: list[str] = Field(default_factory=list, description="下一步（推进案例的操作）/ the next steps")
 
 
 class CaseActed(BaseModel):
