@@ -15,7 +15,7 @@ import pytest
 
 from fixtures import COUNTY, tiny_tables
 from web.support import PASSWORD
-from web.test_browser import ARGS, CHROMIUM, _login, _shot, serve
+from web.test_browser import _login, _shot, browser, serve  # noqa: F401  (module fixture)
 
 pytestmark = pytest.mark.browser
 PART = "政府保障程度"
@@ -36,21 +36,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
 def _part(page):  # type: ignore[no-untyped-def]
     return page.locator("section.evidence-part", has=page.locator(f"h2:text-is('{PART}')"))
 
 
-def test_planner_enters_county_accepts_assessment_has_no_open_item(site, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_planner_enters_county_accepts_assessment_has_no_open_item(site, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     url = f"{site}/evidence?pack=yzjh-2017&year=2025"
     pdf = tmp_path / "批复文件.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")

@@ -70,7 +70,15 @@ def register(app: typer.Typer) -> None:
         """列出任务（逾期在前）/ List the county's tasks, overdue first."""
         engine = R.open_database(db)
         try:
-            page = T.list_tasks(engine, local_actor(county), county=county, status=status, per_page=500)
+            page = T.list_tasks(engine, local_actor(county), county=county, status=status, per_page=100)
+            rows = list(page.rows)
+            while len(rows) < page.total:  # every task, a page of 100 at a time
+                more = T.list_tasks(engine, local_actor(county), county=county, status=status, per_page=100,
+                                    page=page.page + 1)
+                if not more.rows:
+                    break
+                rows += more.rows
+                page = more
         except ServiceError as exc:
             fail(exc)
         finally:
@@ -78,7 +86,7 @@ def register(app: typer.Typer) -> None:
         t = Table(title=f"督导任务（{page.total} 项）")
         for col in ("编号", "任务", "牵头单位", "配合单位", "完成时限", "进度", "状态"):
             t.add_column(col, overflow="fold")
-        for r in page.rows:
+        for r in rows:
             t.add_row(str(r.id), r.title, r.lead, "、".join(r.units[1:]), r.deadline.isoformat(), f"{r.percent}%",
                       r.status_label)
         console.print(t)

@@ -343,6 +343,15 @@ def _order(r: TaskRow) -> tuple[int, dt.date, int, int]:
     return (0 if r.status == "overdue" else 1, r.deadline, r.number or 0, r.id)
 
 
+def _scoped(q: Any, column: Any, actor: Actor, county: str | None) -> Any:
+    """The select ``q`` restricted to the org units the actor's scope covers (``column``), and to ``county`` when
+    given (typed ``Any``: SQLAlchemy's ``Select`` is variadic in its columns)."""
+    cond = actor.org_condition(column)
+    if cond is not None:
+        q = q.where(cond)
+    return q.where(column == _county(actor, county)) if county else q
+
+
 def list_tasks(engine: Engine, actor: Actor, *, county: str | None = None, status: str | None = None,
                unit: str | None = None, page: int = 1, per_page: int = 50, today: dt.date | None = None) -> TaskPage:
     """The tasks the actor's scope covers (of ``county`` when given), overdue first; filtered by status code
@@ -350,29 +359,20 @@ def list_tasks(engine: Engine, actor: Actor, *, county: str | None = None, statu
     actor.require("view_tasks")
     if status and status not in STATUSES:
         raise Invalid(f"未知的任务状态：{status}", f"unknown task status {status!r}")
-    q = select(Task.id, Task.org_code, Task.number, Task.title, Task.deadline, Task.version)
-    cond = actor.org_condition(Task.org_code)
-    if cond is not None:
-        q = q.where(cond)
-    if county:
-        q = q.where(Task.org_code == _county(actor, county))
+    q = _scoped(select(Task.id, Task.org_code, Task.number, Task.title, Task.deadline, Task.version),
+                Task.org_code, actor, county)
     with engine.connect() as conn:
         rows = _rows(conn, list(conn.execute(q)), today or dt.date.today())
     rows = [r for r in rows if (not status or r.status == status) and (not unit or unit in r.units)]
     rows.sort(key=_order)
-    page, per_page = max(1, page), max(1, min(per_page, 500))
+    page, per_page = max(1, page), max(1, min(per_page, 100))  # ≤ 100 rows a page, as every list
     return TaskPage(rows[(page - 1) * per_page: page * per_page], len(rows), page, per_page)
 
 
 def units_of(engine: Engine, actor: Actor, county: str | None = None) -> list[str]:
     """Names of the register's units in the actor's scope (of ``county``), for the page's unit filter."""
     actor.require("view_tasks")
-    q = select(TaskUnit.name).distinct().order_by(TaskUnit.name)
-    cond = actor.org_condition(TaskUnit.org_code)
-    if cond is not None:
-        q = q.where(cond)
-    if county:
-        q = q.where(TaskUnit.org_code == _county(actor, county))
+    q = _scoped(select(TaskUnit.name).distinct().order_by(TaskUnit.name), TaskUnit.org_code, actor, county)
     with engine.connect() as conn:
         return [str(n) for (n,) in conn.execute(q)]
 
