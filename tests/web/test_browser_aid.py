@@ -38,6 +38,8 @@ def test_upload_audit_and_see_exceptions_and_publicity(aid_server, browser) -> N
     _login(page, base, "county")
     page.click("nav >> text=学生资助")
     page.wait_for_url(f"{base}/aid")
+    # the upload form's fields wrap instead of running off the right edge of the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     page.set_input_files("input[name=roll]", str(DATA / "roll.csv"))
     page.set_input_files("input[name=attendance]", str(DATA / "attendance.csv"))
     page.set_input_files("input[name=difficulty]", [str(DATA / "poverty.csv"), str(DATA / "dibao.csv")])
