@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import math
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from junheng.domain.files import KINDS, content_kind, name_kind
 from junheng.services import audit
 from junheng.services import counties as C
 from junheng.services.authz import Actor
@@ -43,12 +42,6 @@ VALUE_RULES: dict[str, tuple[str, str]] = {
     "basic_balance_precondition": ("通过国家基本均衡认定的年份（如 2015）", "年"),
 }
 """Item rules whose evidence is a number (教督〔2017〕6号 社会认可度; 教督〔2012〕3号 评估得分; 申报条件): what to enter."""
-MEDIA: dict[str, tuple[str, tuple[str, ...]]] = {
-    "pdf": ("application/pdf", (".pdf",)),
-    "jpg": ("image/jpeg", (".jpg", ".jpeg")),
-    "png": ("image/png", (".png",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
-}
 """Allowed attachment kinds: media type and file extensions."""
 NOTE_MAX = 2_000
 
@@ -223,23 +216,11 @@ def check_upload(up: Upload, *, max_bytes: int) -> tuple[str, str]:
     if size > max_bytes:
         raise Invalid(f"附件“{up.file_name}”超过 {max_bytes / 2**20:g} MB 的上限",
                       f"attachment {up.file_name} exceeds {max_bytes / 2**20:g} MB")
-    head = up.content[:8]
-    kind = ("pdf" if head.startswith(b"%PDF-") else "jpg" if head.startswith(b"\xff\xd8\xff") else
-            "png" if head == b"\x89PNG\r\n\x1a\n" else "docx" if head.startswith(b"PK\x03\x04") and _is_docx(up.content)
-            else "")
-    name = up.file_name.lower()
-    if not kind or not name.endswith(MEDIA[kind][1]):
+    kind = content_kind(up.content)
+    if not kind or name_kind(up.file_name) != kind:
         raise Invalid(f"附件“{up.file_name}”不是 PDF、JPG、PNG 或 DOCX 文件（按文件内容识别）",
                       f"attachment {up.file_name} is not a PDF, JPG, PNG or DOCX file (checked by its content)")
-    return kind, MEDIA[kind][0]
-
-
-def _is_docx(content: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as z:
-            return "word/document.xml" in z.namelist()
-    except zipfile.BadZipFile:
-        return False
+    return kind, KINDS[kind][0]
 
 
 def _history(conn: Connection, actor: Actor, record_id: int, action: str, rec: dict[str, Any],

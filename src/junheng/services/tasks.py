@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from junheng.assess.tasks import STATUSES as STATUSES  # re-exported for the front ends
 from junheng.assess.tasks import Report, TaskState, report_percent, summarize, task_state
+from junheng.domain.files import KINDS, content_kind, name_kind
 from junheng.domain.labels import label
 from junheng.domain.orgcode import padded
 from junheng.io.errors import ImportRejected as ImportRejected  # re-exported for the front ends
@@ -42,10 +43,8 @@ COLUMNS = ("任务名称", "责任单位", "完成时限", "关联指标")
 """The template's columns: 责任单位 separated by 、 (the first is the lead), 完成时限 a date, 关联指标 codes."""
 MAX_ROWS = 2000
 MAX_ATTACHMENT_BYTES = 10 * 2**20
-ATTACHMENT_TYPES = {".pdf": ("application/pdf", b"%PDF-"), ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
-                    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
-                    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04")}
-"""Evidence files accepted: extension → (media type, leading bytes the file must start with)."""
+ATTACHMENT_KINDS = ("pdf", "jpg", "docx")
+"""Evidence files accepted (:data:`junheng.domain.files.KINDS`), each recognised by its content."""
 PLANS = {"xining-2017": "xining-2017-tasks.toml"}
 """Ready task lists shipped in ``assess/data``."""
 RESPONSIBLE_ROLES = ("county_admin", "planner")
@@ -415,16 +414,15 @@ def attachment(engine: Engine, actor: Actor, attachment_id: int) -> tuple[str, s
 # ------------------------------------------------------------------------------------------------- writing
 def check_attachment(a: Attachment) -> tuple[str, str]:
     """(media type, SHA-256) of an evidence file, or :class:`Invalid`: PDF, JPG or DOCX, at most 10 MiB."""
-    ext = "." + a.name.rsplit(".", 1)[-1].lower() if "." in a.name else ""
-    if ext not in ATTACHMENT_TYPES:
+    kind = name_kind(a.name)
+    if kind not in ATTACHMENT_KINDS:
         raise Invalid("证明材料须为 PDF、JPG 或 DOCX 文件", "evidence must be a PDF, JPG or DOCX file")
     if len(a.content) > MAX_ATTACHMENT_BYTES:
         raise Invalid(f"证明材料不得超过 {MAX_ATTACHMENT_BYTES // 2**20} MB",
                       f"evidence may not exceed {MAX_ATTACHMENT_BYTES // 2**20} MB")
-    media, magic = ATTACHMENT_TYPES[ext]
-    if not a.content.startswith(magic):
+    if content_kind(a.content) != kind:
         raise Invalid("证明材料的内容与文件类型不符", "the evidence file's content does not match its type")
-    return media, hashlib.sha256(a.content).hexdigest()
+    return KINDS[kind][0], hashlib.sha256(a.content).hexdigest()
 
 
 def report_progress(engine: Engine, actor: Actor, task_id: int, *, version: int, percent: int | None = None,
