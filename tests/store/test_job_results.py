@@ -8,8 +8,9 @@ import math
 
 
 def test_non_finite_numbers_in_a_result_are_stored_as_null(engine) -> None:  # type: ignore[no-untyped-def]
+    from junheng.domain.jsonsafe import json_safe
     from junheng.services.authz import Actor
-    from junheng.services.jobs import DONE, JobRunner, get_job, json_safe
+    from junheng.services.jobs import DONE, JobRunner, get_job
 
     assert json_safe({"gap": math.inf, "x": [1.5, -math.inf, math.nan], "n": {"ok": 2}}) == {
         "gap": None, "x": [1.5, None, None], "n": {"ok": 2}}

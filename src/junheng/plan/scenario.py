@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from junheng.domain.jsonsafe import json_safe
 from junheng.domain.tables import YearTables
 from junheng.plan.explain import STAGE_CN
 from junheng.plan.layout import LayoutResult, LayoutRules, SchoolLayout
@@ -74,7 +75,7 @@ def scenario_from_result(name: str, result: LayoutResult, *, base_year: int, sou
     """A scenario from a solved layout; with ``tables`` (the registry) its summary also carries the
     resource-indicator CVs before and after the plan (:func:`plan_cvs`), which :func:`compare` shows."""
     cols = ["school_code", "name", "decision", "merge_into", "pupils", "explanation"]
-    summary = jsonable(result.summary())
+    summary = json_safe(result.summary())
     if tables is not None:
         summary["resource_cvs"] = plan_cvs(tables, result, year=base_year)
     return Scenario(name=name, base_year=base_year, target_year=result.year, source=source,
@@ -239,18 +240,3 @@ def format_figure(label: str, x: object) -> str:
     if "gap" in label:
         return f"{100 * x:.3f}%"
     return f"{x:,.0f}"
-
-
-def jsonable(d: Mapping[str, Any]) -> dict[str, Any]:
-    """``d`` with numpy numbers as Python numbers and non-finite floats as ``None`` (JSON-safe), recursively."""
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, Mapping):
-            out[str(k)] = jsonable(v)
-        elif isinstance(v, (np.integer,)):
-            out[str(k)] = int(v)
-        elif isinstance(v, (float, np.floating)):
-            out[str(k)] = None if not np.isfinite(v) else float(v)
-        else:
-            out[str(k)] = v
-    return out

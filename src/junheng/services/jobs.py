@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import math
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
+from junheng.domain.jsonsafe import json_safe
 from junheng.domain.labels import zh_map
 from junheng.services import audit
 from junheng.services.authz import Actor
@@ -113,18 +113,6 @@ Progress = Callable[[float, str], None]
 
 def silent(fraction: float, message: str = "") -> None:
     """A :data:`Progress` that reports nothing (tests, scripts)."""
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with every non-finite float (NaN, ±infinity: e.g. the gap of a solve stopped without a bound) as
-    ``None``, recursively: PostgreSQL's JSON type refuses them, and JSON itself has no such numbers."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
 
 
 class JobRunner:

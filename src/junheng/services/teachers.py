@@ -16,7 +16,6 @@ never names.  Permissions: ``view_teachers`` to read, ``run_teachers`` to create
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
+from junheng.domain.jsonsafe import json_safe
 from junheng.domain.labels import zh_map
 from junheng.services import counties as C
 from junheng.services import listing as LI
@@ -69,17 +69,6 @@ def start_plan(engine: Engine, runner: JobRunner, actor: Actor, *, year: int, co
     return job_id
 
 
-def _clean(x: Any) -> Any:
-    """JSON-safe: NaN / infinity become null (``json`` would write the non-standard ``NaN``)."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
-
-
 def plan_years_of(year: int) -> range:
     """The school years a teacher plan of ``year`` reads: the five ending with it (the 360-hour training
     window, 教督〔2017〕6号 二(9))."""
@@ -114,7 +103,7 @@ def plan_document(plan: TeacherPlan, county_code: str) -> dict[str, Any]:
     d = plan.to_dict()
     d["subject_demand_after"] = records(plan.redistribution.demand_after)
     d["county_code"] = county_code
-    return dict(_clean(d))
+    return dict(json_safe(d))
 
 
 def write_teacher_plan(plan: TeacherPlan, county_code: str, *, xlsx: str | Path | None = None,

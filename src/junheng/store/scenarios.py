@@ -18,7 +18,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from junheng.plan.scenario import PROCEDURE, STEP_NAMES, Scenario, jsonable
+from junheng.domain.jsonsafe import json_safe
+from junheng.plan.scenario import PROCEDURE, STEP_NAMES, Scenario
 from junheng.store.layout_models import LayoutDecision, LayoutScenario, LayoutStep
 
 
@@ -39,7 +40,7 @@ def save_scenario(engine: Engine, scenario: Scenario, *, rules: Mapping[str, Any
             s.flush()
         row = LayoutScenario(name=scenario.name, county_code=scenario.county_code, base_year=scenario.base_year,
                              target_year=scenario.target_year, source=scenario.source, variant=scenario.variant,
-                             rules=dict(rules or {}), summary=jsonable(dict(scenario.summary)), note=scenario.note,
+                             rules=dict(rules or {}), summary=json_safe(dict(scenario.summary)), note=scenario.note,
                              created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
         s.add(row)
         s.flush()
